@@ -1,0 +1,43 @@
+# briefing: `make run` runs the daily DAG once through Airflow; `make test` runs the test suite.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DATE   ?= $(shell date -u +%Y-%m-%d)
+
+# Airflow keeps its SQLite metadata and logs under the project, never in the user's home.
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__UNIT_TEST_MODE := False
+export TRANSFORMERS_VERBOSITY := error
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install run test lint clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(AIRFLOW_HOME)/airflow.db: $(STAMP)
+	mkdir -p $(AIRFLOW_HOME)
+	$(VENV)/bin/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
+
+run: $(STAMP) $(AIRFLOW_HOME)/airflow.db
+	$(VENV)/bin/airflow dags test daily_briefing $(DATE) > $(AIRFLOW_HOME)/last-run.log 2>&1 \
+		|| (tail -n 60 $(AIRFLOW_HOME)/last-run.log; exit 1)
+	@$(PY) -m tasks.report out/$(DATE)
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf out .airflow .pytest_cache .ruff_cache
