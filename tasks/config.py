@@ -43,10 +43,12 @@ class RepairConfig(Section):
 
 
 class TranslateConfig(Section):
-    model_template: str = Field("Helsinki-NLP/opus-mt-{src}-en", description="Model id for a source language.")
+    model_template: str = Field(
+        "Helsinki-NLP/opus-mt-{src}-en", description="Model id for a source language."
+    )
     models: dict[str, str] = Field(
         default_factory=dict,
-        description="Per-language overrides, `fr = \"/models/opus-mt-fr-en\"` (hub id or local path).",
+        description='Per-language overrides, `fr = "/models/opus-mt-fr-en"` (hub id or local path).',
     )
     fallback_model: str = Field("Helsinki-NLP/opus-mt-mul-en", description="For languages without a model.")
     backend: Literal["transformers", "ctranslate2"] = "transformers"
@@ -76,7 +78,7 @@ class RenderConfig(Section):
 
 class DeliverConfig(Section):
     transport: str = Field("outbox", description="`none`, `outbox` (files in outbox_dir) or an smtp:// URL.")
-    outbox_dir: str = "out/outbox"
+    outbox_dir: str = Field("", description="Folder for `.eml` files; empty means `<out>/outbox`.")
     sender: str = "briefing@localhost"
     recipients: list[str] = Field(default_factory=lambda: ["analyst@example.com"])
     subject: str = "Briefing for {date}"
@@ -88,7 +90,9 @@ class ModelsConfig(Section):
         description="When a model cannot be loaded: fail the run, or degrade (mark stories, extractive summaries).",
     )
     cache_size: int = Field(3, description="Models kept loaded per process (LRU).")
-    hub_probe_timeout: float = Field(3.0, description="Seconds to wait for the Hub before calling it unreachable.")
+    hub_probe_timeout: float = Field(
+        3.0, description="Seconds to wait for the Hub before calling it unreachable."
+    )
 
 
 class Config(Section):
@@ -126,7 +130,7 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     """Relative paths in a config file are relative to that file, not to the caller's directory."""
 
     def fix(value: str) -> str:
-        if "://" in value or Path(value).is_absolute():
+        if not value or "://" in value or Path(value).is_absolute():
             return value
         return str((base / value).resolve())
 
@@ -139,7 +143,10 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     for section, key in (("ingest", "allowed_roots"), ("deliver", "outbox_dir")):
         if section in data and key in data[section]:
             value = data[section][key]
-            data[section] = {**data[section], key: [fix(v) for v in value] if isinstance(value, list) else fix(value)}
+            data[section] = {
+                **data[section],
+                key: [fix(v) for v in value] if isinstance(value, list) else fix(value),
+            }
     return data
 
 

@@ -1,0 +1,54 @@
+"""
+### briefing_on_demand
+
+An editor's run for a breaking story: the same pipeline as `daily_briefing` on chosen inputs,
+languages, recipients and template. Params are validated when the run is triggered; input paths
+must lie inside the configured allowed roots and the template must be on the allow-list.
+"""
+
+import pendulum
+from airflow.sdk import Param, dag
+from briefing_tasks import DEFAULT_ARGS, wire
+
+
+@dag(
+    dag_id="briefing_on_demand",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=DEFAULT_ARGS,
+    tags=["briefing", "on-demand"],
+    doc_md=__doc__,
+    params={
+        "inputs": Param(
+            [],
+            type="array",
+            items={"type": "string", "minLength": 1, "not": {"pattern": "(^|/)\\.\\.(/|$)"}},
+            description="Files or folders to ingest (inside the allowed roots); empty means the configured input.",
+        ),
+        "languages": Param(
+            [],
+            type="array",
+            items={"type": "string", "pattern": "^[a-z]{2}$"},
+            description="ISO 639-1 languages to accept; empty means the configured list.",
+        ),
+        "recipients": Param(
+            [],
+            type="array",
+            items={"type": "string", "format": "email", "pattern": "^[^\\r\\n]+$"},
+            description="Who receives the digest; empty means the configured recipients.",
+        ),
+        "template": Param("digest", type="string", enum=["digest"], description="Digest template."),
+        "date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Run date YYYY-MM-DD; empty means today.",
+        ),
+    },
+)
+def briefing_on_demand() -> None:
+    wire(on_demand=True)
+
+
+briefing_on_demand()

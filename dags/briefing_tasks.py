@@ -1,0 +1,135 @@
+"""Airflow tasks shared by the briefing DAGs: thin wrappers over `tasks.pipeline`; only ids and paths go through XCom."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import get_current_context, task
+
+DEFAULT_ARGS = {
+    "owner": "briefing",
+    "retries": 2,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
+
+
+def _run(args: dict[str, Any]):
+    from tasks.config import load_config
+    from tasks.pipeline import open_run
+
+    config = load_config(args.get("config"), args.get("overrides"))
+    return open_run(config, args["date"], args.get("name"))
+
+
+@task
+def plan(on_demand: bool = False) -> dict[str, Any]:
+    """Turn the run's params into run arguments, refusing bad ones before any work starts."""
+    from tasks.config import load_config
+    from tasks.deliver import validate_recipient
+    from tasks.pipeline import RunParameterError, check_inputs, parse_date
+
+    context = get_current_context()
+    params = context["params"]
+    config_path = os.environ.get("BRIEFING_CONFIG") or None
+    config = load_config(config_path)
+    overrides: dict[str, Any] = {}
+    run_date = params.get("date") or (context.get("logical_date") or context["dag_run"].run_after).date().isoformat()
+    args: dict[str, Any] = {"config": config_path, "date": parse_date(run_date), "name": None}
+    if on_demand:
+        if params.get("inputs"):
+            overrides["input"] = check_inputs(params["inputs"], config.ingest.allowed_roots)
+        if params.get("languages"):
+            overrides["detect"] = {"languages": params["languages"]}
+        if params.get("recipients"):
+            overrides["deliver"] = {"recipients": [validate_recipient(r) for r in params["recipients"]]}
+        template = params.get("template") or "digest"
+        if template not in config.render.templates:
+            raise RunParameterError(f"template {template!r} is not allowed")
+        args["template"] = template
+        args["name"] = context["dag_run"].run_id
+    args["overrides"] = overrides
+    return args
+
+
+@task
+def ingest(args: dict[str, Any]) -> list[list[str]]:
+    """Read the inputs; returns batches of article ids for the mapped tasks."""
+    from tasks.pipeline import run_ingest
+
+    return run_ingest(_run(args))
+
+
+@task
+def detect(args: dict[str, Any], batch: list[str]) -> list[str]:
+    """Detect the languages of one batch."""
+    from tasks.pipeline import run_detect
+
+    return run_detect(_run(args), batch)
+
+
+@task
+def translate(args: dict[str, Any], batch: list[str]) -> list[str]:
+    """Translate one batch (each model loaded once for the batch)."""
+    from tasks.pipeline import run_translate
+
+    return run_translate(_run(args), batch)
+
+
+@task
+def repair(args: dict[str, Any], batch: list[str]) -> list[str]:
+    """Repair the English text of one batch."""
+    from tasks.pipeline import run_repair
+
+    return run_repair(_run(args), batch)
+
+
+@task
+def stories(args: dict[str, Any], done: list[list[str]]) -> list[list[str]]:
+    """Group every article into stories; returns batches of story ids."""
+    from tasks.pipeline import run_stories
+
+    return run_stories(_run(args))
+
+
+@task
+def summarise(args: dict[str, Any], batch: list[str]) -> list[str]:
+    """Summarise one batch of stories."""
+    from tasks.pipeline import run_summarise
+
+    return run_summarise(_run(args), batch)
+
+
+@task
+def render(args: dict[str, Any], done: list[list[str]]) -> dict[str, str]:
+    """Write the digest and manifest; returns their paths."""
+    from tasks.pipeline import run_render
+
+    return run_render(_run(args), args.get("template", "digest"))
+
+
+@task
+def deliver(args: dict[str, Any], paths: dict[str, str]) -> list[dict[str, str]]:
+    """Email the digest once per recipient; fails visibly if any delivery failed."""
+    from tasks.pipeline import run_deliver
+
+    outcomes = run_deliver(_run(args))
+    failed = [f"{o['recipient']}: {o['detail']}" for o in outcomes if o["status"] == "failed"]
+    if failed:
+        raise RuntimeError("delivery failed for " + "; ".join(failed))
+    return outcomes
+
+
+def wire(on_demand: bool = False) -> None:
+    """The task graph both DAGs share."""
+    args = plan(on_demand)
+    batches = ingest(args)
+    detected = detect.partial(args=args).expand(batch=batches)
+    translated = translate.partial(args=args).expand(batch=detected)
+    repaired = repair.partial(args=args).expand(batch=translated)
+    story_batches = stories(args, repaired)
+    summarised = summarise.partial(args=args).expand(batch=story_batches)
+    deliver(args, render(args, summarised))

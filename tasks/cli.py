@@ -1,0 +1,274 @@
+"""The `briefing` command line: the whole run, single stages, JSON-lines tools and model management."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tasks.config import Config, load_config
+
+app = typer.Typer(help="Multilingual news translation and summarisation.", no_args_is_help=True)
+models_app = typer.Typer(help="Show and fetch the models a run uses.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="TOML config file (default: $BRIEFING_CONFIG).", exists=True)
+]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Output folder (digests go to OUT/<date>/).")]
+DateOpt = Annotated[str | None, typer.Option("--date", help="Run date YYYY-MM-DD (default: today, UTC).")]
+JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Read JSON lines, write one JSON line per input line.")]
+SourceArg = Annotated[Path | None, typer.Argument(help="JSON-lines file (default: standard input).")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Redo work already done for this run.")]
+
+
+def _config(config: Path | None, overrides: dict[str, Any]) -> Config:
+    path = config or (Path(os.environ["BRIEFING_CONFIG"]) if os.environ.get("BRIEFING_CONFIG") else None)
+    return load_config(path, overrides)
+
+
+def _translation_models(specs: list[str]) -> dict[str, str]:
+    models = {}
+    for spec in specs:
+        pair, sep, model = spec.partition("=")
+        src, dash, tgt = pair.partition("-")
+        if not sep or not dash or not model or tgt != "en":
+            raise typer.BadParameter(f"expected SRC-en=PATH_OR_ID, got {spec!r}", param_hint="--translation-model")
+        models[src] = str(Path(model).resolve()) if Path(model).exists() else model
+    return models
+
+
+def _jsonl_lines(source: Path | None):
+    stream = source.open(encoding="utf-8") if source else sys.stdin
+    for number, line in enumerate(stream, 1):
+        if line.strip():
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield {"id": None, "error": f"line {number}: malformed JSON ({exc.msg})"}
+
+
+def _emit(record: dict) -> None:
+    sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _overrides(out: Path | None, inputs: list[Path] | None = None) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if out is not None:
+        overrides["out"] = str(out.resolve())
+    if inputs:
+        overrides["input"] = [str(p.resolve()) for p in inputs]
+    return overrides
+
+
+@app.command()
+def run(
+    inputs: Annotated[list[Path] | None, typer.Option("--input", help="Input file or folder (repeatable).")] = None,
+    out: OutOpt = None,
+    date: DateOpt = None,
+    config: ConfigOpt = None,
+    translation_model: Annotated[
+        list[str] | None, typer.Option(help="SRC-en=PATH_OR_ID, a translation model for one language.")
+    ] = None,
+    summary_model: Annotated[str | None, typer.Option(help="Summary model, hub id or local path.")] = None,
+    deliver: Annotated[str | None, typer.Option(help="none | outbox | outbox:DIR | smtp://HOST:PORT")] = None,
+    to: Annotated[list[str] | None, typer.Option("--to", help="Recipient address (repeatable).")] = None,
+    model_policy: Annotated[str | None, typer.Option(help="fail | degrade")] = None,
+    template: Annotated[str, typer.Option(help="Digest template (allow-listed).")] = "digest",
+    force: ForceOpt = False,
+) -> None:
+    """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
+    from tasks.pipeline import open_run, run_all, run_deliver
+
+    overrides = _overrides(out, inputs)
+    if translation_model:
+        overrides["translate"] = {"models": _translation_models(translation_model)}
+    if summary_model:
+        path = Path(summary_model)
+        overrides["summarise"] = {"model": str(path.resolve()) if path.exists() else summary_model}
+    if model_policy:
+        overrides["models"] = {"policy": model_policy}
+    if deliver:
+        overrides["deliver"] = {"transport": deliver}
+    if to:
+        overrides.setdefault("deliver", {})["recipients"] = to
+    cfg = _config(config, overrides)
+    current = open_run(cfg, date)
+    paths = run_all(current, template=template, force=force, progress=True)
+    outcomes = run_deliver(current)
+    for name, path in paths.items():
+        typer.echo(f"{name}: {path}")
+    failed = [o for o in outcomes if o["status"] == "failed"]
+    for outcome in outcomes:
+        typer.echo(f"email {outcome['status']}: {outcome['recipient']} {outcome['detail']}")
+    if failed:
+        raise typer.Exit(code=3)
+
+
+@app.command()
+def ingest(
+    inputs: Annotated[list[Path], typer.Option("--input", help="Input file or folder (repeatable).")],
+    out: OutOpt = None,
+    date: DateOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Read inputs into the run store and print the ingest report."""
+    from tasks.pipeline import open_run, run_ingest
+
+    current = open_run(_config(config, _overrides(out, inputs)), date)
+    run_ingest(current)
+    for line in current.store.get_json("ingest.json"):
+        _emit(line)
+
+
+def _stage(
+    name: str, config: Path | None, out: Path | None, date: str | None, force: bool, extra: dict | None = None
+) -> None:
+    from tasks import pipeline
+
+    current = pipeline.open_run(_config(config, {**_overrides(out), **(extra or {})}), date)
+    if name in ("detect", "translate", "repair"):
+        ids = [line["article_id"] for line in current.store.get_json("ingest.json") if line["status"] == "included"]
+        step = getattr(pipeline, f"run_{name}")
+        for batch in pipeline.batches(ids, current.config.ingest.batch_size):
+            step(current, batch, force=force)
+        typer.echo(f"{name}: {len(ids)} articles")
+    elif name == "summarise":
+        for batch in pipeline.run_stories(current):
+            pipeline.run_summarise(current, batch, force=force)
+        typer.echo(f"summarise: {len(current.store.get_json('stories.json'))} stories")
+    elif name == "render":
+        for key, path in pipeline.run_render(current).items():
+            typer.echo(f"{key}: {path}")
+    elif name == "deliver":
+        for outcome in pipeline.run_deliver(current):
+            typer.echo(f"email {outcome['status']}: {outcome['recipient']} {outcome['detail']}")
+
+
+@app.command()
+def detect(
+    source: SourceArg = None,
+    jsonl: JsonlOpt = False,
+    out: OutOpt = None,
+    date: DateOpt = None,
+    config: ConfigOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Detect languages: of a run's articles, or of JSON lines {"id", "text"} with --jsonl."""
+    if not jsonl:
+        return _stage("detect", config, out, date, force)
+    from tasks.detect import detect_record
+
+    for record in _jsonl_lines(source):
+        _emit(record if "error" in record else detect_record(record))
+
+
+@app.command()
+def repair(
+    source: SourceArg = None,
+    jsonl: JsonlOpt = False,
+    out: OutOpt = None,
+    date: DateOpt = None,
+    config: ConfigOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Repair MT artefacts: of a run's articles, or of JSON lines {"id", "source_lang", "text"} with --jsonl."""
+    if not jsonl:
+        return _stage("repair", config, out, date, force)
+    from tasks.repair import repair_record
+
+    for record in _jsonl_lines(source):
+        _emit(record if "error" in record else repair_record(record))
+
+
+@app.command()
+def translate(
+    source: SourceArg = None,
+    jsonl: JsonlOpt = False,
+    model: Annotated[list[str] | None, typer.Option("--model", help="SRC-en=PATH_OR_ID (repeatable).")] = None,
+    out: OutOpt = None,
+    date: DateOpt = None,
+    config: ConfigOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Translate: a run's articles, or JSON lines {"id", "source_lang", "text"} with --jsonl."""
+    overrides = {"translate": {"models": _translation_models(model or [])}}
+    if not jsonl:
+        return _stage("translate", config, out, date, force, overrides)
+    from tasks.translate import translate_record
+
+    cfg = _config(config, overrides)
+    for record in _jsonl_lines(source):
+        _emit(record if "error" in record else translate_record(record, cfg))
+
+
+@app.command()
+def summarise(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None, force: ForceOpt = False) -> None:
+    """Group a run's articles into stories and summarise them."""
+    _stage("summarise", config, out, date, force)
+
+
+@app.command()
+def render(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None) -> None:
+    """Render a run's digest and manifest."""
+    _stage("render", config, out, date, False)
+
+
+@app.command(name="deliver")
+def deliver_cmd(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None) -> None:
+    """Email a run's rendered digest (each recipient at most once per run)."""
+    _stage("deliver", config, out, date, False)
+
+
+@models_app.command("list")
+def models_list(config: ConfigOpt = None) -> None:
+    """Show which model each language routes to and whether it is available locally."""
+    from tasks.models import is_cached, is_local
+    from tasks.translate import route
+
+    cfg = _config(config, {})
+
+    def where(name: str) -> str:
+        if is_local(name):
+            return "local directory"
+        return "in Hugging Face cache" if is_cached(name) else "not available locally"
+
+    for lang in cfg.detect.languages:
+        if lang != "en":
+            name = route(lang, cfg.translate)
+            typer.echo(f"translate {lang}-en  {name}  [{where(name)}]")
+    typer.echo(f"translate fallback  {cfg.translate.fallback_model}  [{where(cfg.translate.fallback_model)}]")
+    typer.echo(f"summarise           {cfg.summarise.model}  [{where(cfg.summarise.model)}]")
+
+
+@models_app.command("pull")
+def models_pull(
+    names: Annotated[list[str] | None, typer.Argument(help="Hub ids (default: every model the config uses).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Download models into the Hugging Face cache (needs Hub access)."""
+    from tasks.models import is_local, pull
+    from tasks.translate import route
+
+    cfg = _config(config, {})
+    wanted = names or [
+        *(route(lang, cfg.translate) for lang in cfg.detect.languages if lang != "en"),
+        cfg.translate.fallback_model,
+        cfg.summarise.model,
+    ]
+    for name in dict.fromkeys(wanted):
+        if is_local(name):
+            continue
+        try:
+            typer.echo(f"{name}: {pull(name)}")
+        except Exception as exc:  # report every model, do not stop at the first missing one
+            typer.echo(f"{name}: failed ({type(exc).__name__}: {exc})", err=True)
+
+
+def main() -> None:
+    """Entry point of the `briefing` console script."""
+    app()

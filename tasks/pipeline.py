@@ -1,0 +1,240 @@
+"""The run: each stage reads its input records from the run store and writes its own; the CLI and DAGs call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tasks.article import Article
+from tasks.config import Config
+from tasks.store import RunStore, Store
+
+STAGES = ("ingest", "detect", "translate", "repair")
+
+
+class RunParameterError(ValueError):
+    """A run parameter (date, path, template, recipient) that is refused before any work is done."""
+
+
+def parse_date(value: str | None) -> str:
+    """An ISO date `YYYY-MM-DD` (today in UTC when None)."""
+    if value is None:
+        return dt.datetime.now(dt.UTC).date().isoformat()
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise RunParameterError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def check_inputs(paths: list[str], allowed_roots: list[str]) -> list[str]:
+    """The resolved input paths, each inside an allowed root (no `..` or symlink escapes)."""
+    roots = [Path(r).resolve() for r in allowed_roots]
+    resolved = []
+    for raw in paths:
+        path = Path(raw).resolve()
+        if not any(path == root or path.is_relative_to(root) for root in roots):
+            raise RunParameterError(f"input {raw!r} is outside the allowed roots")
+        resolved.append(str(path))
+    return resolved
+
+
+@dataclass
+class Run:
+    """One run: its config, date, key, store and output folder."""
+
+    config: Config
+    date: str
+    key: str
+
+    @property
+    def store(self) -> RunStore:
+        """The records of this run."""
+        return RunStore(Store(self.config.store_url), self.key)
+
+    @property
+    def out_dir(self) -> Path:
+        """Where the digest, manifest and config of this run are written."""
+        return Path(self.config.out) / self.key
+
+
+def open_run(config: Config, date: str | None = None, name: str | None = None) -> Run:
+    """A run keyed by its date, or by date and a name for on-demand runs."""
+    day = parse_date(date)
+    key = day
+    if name:
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:80]
+        key = f"{day}_{slug}" if slug else day
+    run = Run(config=config, date=day, key=key)
+    run.out_dir.mkdir(parents=True, exist_ok=True)
+    (run.out_dir / "config.json").write_text(config.model_dump_json(indent=2))
+    return run
+
+
+def batches(ids: list[str], size: int) -> list[list[str]]:
+    """Ids cut into batches of at most `size`."""
+    return [ids[i : i + size] for i in range(0, len(ids), max(1, size))]
+
+
+def run_ingest(run: Run) -> list[list[str]]:
+    """Read the inputs into the store; returns batches of article ids."""
+    from tasks.ingest import ingest
+
+    result = ingest(run.config.input, max_bytes=run.config.ingest.max_bytes)
+    for article in result.articles:
+        run.store.put_article("ingest", article)
+    run.store.put_json("ingest.json", [asdict(r) for r in result.report])
+    return batches([a.id for a in result.articles], run.config.ingest.batch_size)
+
+
+def _article_stage(
+    run: Run, stage: str, ids: list[str], work: Callable[[list[Article]], list[Article]], force: bool
+) -> list[str]:
+    previous = STAGES[STAGES.index(stage) - 1]
+    todo = [i for i in ids if force or not run.store.has_article(stage, i)]
+    if todo:
+        for article in work(run.store.articles(previous, todo)):
+            run.store.put_article(stage, article)
+    return ids
+
+
+def run_detect(run: Run, ids: list[str], force: bool = False) -> list[str]:
+    """Detect the language of a batch."""
+    from tasks.detect import detect_articles
+
+    return _article_stage(run, "detect", ids, lambda a: detect_articles(a, run.config.detect), force)
+
+
+def run_translate(run: Run, ids: list[str], force: bool = False) -> list[str]:
+    """Translate a batch (models loaded once for the batch)."""
+    from tasks.translate import translate_articles
+
+    return _article_stage(run, "translate", ids, lambda a: translate_articles(a, run.config), force)
+
+
+def run_repair(run: Run, ids: list[str], force: bool = False) -> list[str]:
+    """Repair the English text of a batch."""
+    from tasks.repair import repair_articles
+
+    return _article_stage(run, "repair", ids, lambda a: repair_articles(a, run.config.repair), force)
+
+
+def final_articles(run: Run) -> dict[str, Article]:
+    """Every article as the last article stage left it."""
+    return {a.id: a for a in run.store.iter_stage(STAGES[-1])}
+
+
+def run_stories(run: Run) -> list[list[str]]:
+    """Group the articles into stories; returns batches of story ids."""
+    from tasks.stories import build_stories
+
+    stories = build_stories(list(final_articles(run).values()))
+    for story in stories:
+        run.store.put_story("stories", story)
+    run.store.put_json("stories.json", [s.id for s in stories])
+    return batches([s.id for s in stories], run.config.ingest.batch_size)
+
+
+def run_summarise(run: Run, story_ids: list[str], force: bool = False) -> list[str]:
+    """Summarise a batch of stories."""
+    from tasks.summarise import summarise_stories
+
+    todo = [i for i in story_ids if force or not run.store.has_story("summaries", i)]
+    if todo:
+        articles = final_articles(run)
+        stories = [run.store.get_story("stories", i) for i in todo]
+        for story in summarise_stories(stories, articles, run.config):
+            run.store.put_story("summaries", story)
+    return story_ids
+
+
+def manifest(run: Run, articles: dict[str, Article]) -> dict:
+    """Every input with its status and reason, and what each stage did to each included article."""
+    entries = []
+    for line in run.store.get_json("ingest.json"):
+        entry = dict(line)
+        article = articles.get(line["article_id"] or "")
+        if line["status"] == "included" and article is None:
+            entry.update(status="rejected", reason="lost between stages")  # never silent
+        if article is not None:
+            entry.update(
+                title=article.title,
+                lang=article.lang,
+                confidence=article.detection.confidence if article.detection else None,
+                translated_by=article.translation.model if article.translation else None,
+                repairs=list(article.repair.changes) if article.repair else [],
+                repair_flags=list(article.repair.flags) if article.repair else [],
+                flags=[asdict(f) for f in article.flags],
+            )
+        entries.append(entry)
+    return {"run": run.key, "date": run.date, "inputs": entries}
+
+
+def run_render(run: Run, template: str = "digest") -> dict[str, str]:
+    """Write digest.html, digest.txt and manifest.json; returns their paths."""
+    from tasks.render import digest_context, render_digest
+
+    articles = final_articles(run)
+    story_ids = run.store.get_json("stories.json")
+    stories = [run.store.get_story("summaries", i) for i in story_ids]
+    report = manifest(run, articles)
+    rejected = sum(1 for e in report["inputs"] if e["status"] == "rejected")
+    context = digest_context(stories, articles, run.date, rejected, run.config.render.title)
+    parts = render_digest(context, template, run.config.render.templates)
+    run.store.put_json("digest.json", parts)
+    paths = {}
+    for name, content in (("digest.html", parts["html"]), ("digest.txt", parts["txt"])):
+        _write_atomic(run.out_dir / name, content)
+        paths[name] = str(run.out_dir / name)
+    _write_atomic(run.out_dir / "manifest.json", json.dumps(report, ensure_ascii=False, indent=1))
+    paths["manifest.json"] = str(run.out_dir / "manifest.json")
+    return paths
+
+
+def run_deliver(run: Run, transport: str | None = None, recipients: list[str] | None = None) -> list[dict]:
+    """Email the rendered digest to every recipient exactly once; returns one outcome per recipient."""
+    from tasks.deliver import Ledger, deliver, make_transport
+
+    cfg = run.config.deliver
+    sender = make_transport(transport or cfg.transport, cfg.outbox_dir or str(Path(run.config.out) / "outbox"))
+    if sender is None:
+        return []
+    parts = run.store.get_json("digest.json")
+    results = deliver(
+        parts,
+        recipients if recipients is not None else cfg.recipients,
+        cfg.sender,
+        cfg.subject.format(date=run.date),
+        run.date,
+        run.key,
+        sender,
+        Ledger(Path(run.config.out) / "deliveries.sqlite"),
+    )
+    outcome = [asdict(r) for r in results]
+    _write_atomic(run.out_dir / "deliveries.json", json.dumps(outcome, indent=1))
+    return outcome
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def run_all(run: Run, template: str = "digest", force: bool = False, progress: bool = False) -> dict[str, str]:
+    """Every stage in order, in this process; returns the output paths."""
+    from tqdm import tqdm
+
+    id_batches = run_ingest(run)
+    steps = [("detect", run_detect), ("translate", run_translate), ("repair", run_repair)]
+    for name, step in steps:
+        for batch in tqdm(id_batches, desc=name, disable=not progress, unit="batch"):
+            step(run, batch, force=force)
+    story_batches = run_stories(run)
+    for batch in tqdm(story_batches, desc="summarise", disable=not progress, unit="batch"):
+        run_summarise(run, batch, force=force)
+    return run_render(run, template)

@@ -1,0 +1,44 @@
+import dataclasses
+
+from tasks.article import (
+    Article,
+    Detection,
+    Flag,
+    Repair,
+    Story,
+    Summary,
+    Translation,
+    article_from_json,
+    stable_id,
+    story_from_json,
+    to_json,
+)
+
+
+def test_stable_id_depends_on_every_part():
+    assert stable_id("a", "b") == stable_id("a", "b")
+    assert stable_id("a", "b") != stable_id("b", "a")
+    assert stable_id("ab", "") != stable_id("a", "b")
+    assert len(stable_id("x")) == 16
+
+
+def test_article_round_trips_through_json_with_stage_fields():
+    article = Article(id="1", source="seeds/a.txt", format="txt", title="T", body="B", notes=("n",))
+    article = dataclasses.replace(article, detection=Detection("fr", 0.9, True, "fr", ((0, 1, "fr", 0.9),)))
+    article = article.with_flags(Flag("not-translated", "not translated", "translate"))
+    assert article_from_json(to_json(article)) == article
+
+
+def test_english_text_prefers_repair_then_translation():
+    article = Article(id="1", source="s", format="txt", title="Titre", body="Corps")
+    assert (article.english_title, article.english_body, article.lang) == ("Titre", "Corps", "und")
+    translated = dataclasses.replace(article, translation=Translation("Title", "Body", "m", "transformers"))
+    assert (translated.english_title, translated.english_body) == ("Title", "Body")
+    repaired = dataclasses.replace(translated, repair=Repair("Fixed title", "Fixed body"))
+    assert (repaired.english_title, repaired.english_body) == ("Fixed title", "Fixed body")
+
+
+def test_story_round_trips_with_summary():
+    summary = Summary("text", "chunked", "m", 3, 2000)
+    story = Story(id="s", article_ids=("a", "b"), headline="H", summary=summary)
+    assert story_from_json(to_json(story)) == story
