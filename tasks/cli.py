@@ -21,7 +21,9 @@ ConfigOpt = Annotated[
 ]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Output folder (digests go to OUT/<date>/).")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="Run date YYYY-MM-DD (default: today, UTC).")]
-JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Read JSON lines, write one JSON line per input line.")]
+JsonlOpt = Annotated[
+    bool, typer.Option("--jsonl", help="Read JSON lines, write one JSON line per input line.")
+]
 SourceArg = Annotated[Path | None, typer.Argument(help="JSON-lines file (default: standard input).")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Redo work already done for this run.")]
 
@@ -37,7 +39,9 @@ def _translation_models(specs: list[str]) -> dict[str, str]:
         pair, sep, model = spec.partition("=")
         src, dash, tgt = pair.partition("-")
         if not sep or not dash or not model or tgt != "en":
-            raise typer.BadParameter(f"expected SRC-en=PATH_OR_ID, got {spec!r}", param_hint="--translation-model")
+            raise typer.BadParameter(
+                f"expected SRC-en=PATH_OR_ID, got {spec!r}", param_hint="--translation-model"
+            )
         models[src] = str(Path(model).resolve()) if Path(model).exists() else model
     return models
 
@@ -67,7 +71,9 @@ def _overrides(out: Path | None, inputs: list[Path] | None = None) -> dict[str, 
 
 @app.command()
 def run(
-    inputs: Annotated[list[Path] | None, typer.Option("--input", help="Input file or folder (repeatable).")] = None,
+    inputs: Annotated[
+        list[Path] | None, typer.Option("--input", help="Input file or folder (repeatable).")
+    ] = None,
     out: OutOpt = None,
     date: DateOpt = None,
     config: ConfigOpt = None,
@@ -132,7 +138,11 @@ def _stage(
 
     current = pipeline.open_run(_config(config, {**_overrides(out), **(extra or {})}), date)
     if name in ("detect", "translate", "repair"):
-        ids = [line["article_id"] for line in current.store.get_json("ingest.json") if line["status"] == "included"]
+        ids = [
+            line["article_id"]
+            for line in current.store.get_json("ingest.json")
+            if line["status"] == "included"
+        ]
         step = getattr(pipeline, f"run_{name}")
         for batch in pipeline.batches(ids, current.config.ingest.batch_size):
             step(current, batch, force=force)
@@ -189,7 +199,9 @@ def repair(
 def translate(
     source: SourceArg = None,
     jsonl: JsonlOpt = False,
-    model: Annotated[list[str] | None, typer.Option("--model", help="SRC-en=PATH_OR_ID (repeatable).")] = None,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", help="SRC-en=PATH_OR_ID (repeatable).")
+    ] = None,
     out: OutOpt = None,
     date: DateOpt = None,
     config: ConfigOpt = None,
@@ -207,7 +219,9 @@ def translate(
 
 
 @app.command()
-def summarise(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None, force: ForceOpt = False) -> None:
+def summarise(
+    out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None, force: ForceOpt = False
+) -> None:
     """Group a run's articles into stories and summarise them."""
     _stage("summarise", config, out, date, force)
 
@@ -247,7 +261,9 @@ def models_list(config: ConfigOpt = None) -> None:
 
 @models_app.command("pull")
 def models_pull(
-    names: Annotated[list[str] | None, typer.Argument(help="Hub ids (default: every model the config uses).")] = None,
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Hub ids (default: every model the config uses).")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Download models into the Hugging Face cache (needs Hub access)."""

@@ -14,7 +14,9 @@ from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*$")
+_ADDRESS = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*$"
+)
 
 
 class DeliveryError(RuntimeError):
@@ -169,7 +171,9 @@ def make_transport(spec: str, outbox_dir: str | Path) -> OutboxTransport | SmtpT
         return OutboxTransport(spec.removeprefix("outbox:"))
     if spec.startswith("smtp://"):
         return SmtpTransport.from_url(spec)
-    raise DeliveryError(f"unknown delivery transport {spec!r} (use none, outbox, outbox:DIR or smtp://HOST:PORT)")
+    raise DeliveryError(
+        f"unknown delivery transport {spec!r} (use none, outbox, outbox:DIR or smtp://HOST:PORT)"
+    )
 
 
 def deliver(

@@ -150,6 +150,7 @@ def build_bart(
         decoder_start_token_id=vocab["</s>"],
         forced_bos_token_id=vocab["<s>"],
         forced_eos_token_id=vocab["</s>"],
+        normalize_before=False,  # as in the hub's BART configs; CTranslate2's converter reads it
     )
     torch.manual_seed(seed)
     model = BartForConditionalGeneration(config)

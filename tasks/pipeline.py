@@ -199,7 +199,9 @@ def run_deliver(run: Run, transport: str | None = None, recipients: list[str] | 
     from tasks.deliver import Ledger, deliver, make_transport
 
     cfg = run.config.deliver
-    sender = make_transport(transport or cfg.transport, cfg.outbox_dir or str(Path(run.config.out) / "outbox"))
+    sender = make_transport(
+        transport or cfg.transport, cfg.outbox_dir or str(Path(run.config.out) / "outbox")
+    )
     if sender is None:
         return []
     parts = run.store.get_json("digest.json")
@@ -225,7 +227,9 @@ def _write_atomic(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def run_all(run: Run, template: str = "digest", force: bool = False, progress: bool = False) -> dict[str, str]:
+def run_all(
+    run: Run, template: str = "digest", force: bool = False, progress: bool = False
+) -> dict[str, str]:
     """Every stage in order, in this process; returns the output paths."""
     from tqdm import tqdm
 

@@ -89,11 +89,16 @@ def digest_context(
 
 
 def render_digest(
-    context: dict[str, Any], template: str = "digest", allowed: list[str] | None = None, templates_dir: Path | None = None
+    context: dict[str, Any],
+    template: str = "digest",
+    allowed: list[str] | None = None,
+    templates_dir: Path | None = None,
 ) -> dict[str, str]:
     """Render every format of an allow-listed template: `{"html": ..., "txt": ...}`."""
     allowed = allowed if allowed is not None else ["digest"]
     if template not in allowed:
         raise UnknownTemplate(f"template {template!r} is not allowed (allowed: {', '.join(allowed)})")
     env = _environment(templates_dir or TEMPLATES_DIR)
-    return {fmt: env.get_template(f"{template}.{suffix}").render(**context) for fmt, suffix in FORMATS.items()}
+    return {
+        fmt: env.get_template(f"{template}.{suffix}").render(**context) for fmt, suffix in FORMATS.items()
+    }

@@ -10,6 +10,8 @@ def build_stories(articles: list[Article]) -> list[Story]:
     stories = []
     for article in sorted(articles, key=lambda a: (a.published or "", a.id)):
         stories.append(
-            Story(id=stable_id(article.id), article_ids=(article.id,), headline=article.english_title, score=1.0)
+            Story(
+                id=stable_id(article.id), article_ids=(article.id,), headline=article.english_title, score=1.0
+            )
         )
     return stories

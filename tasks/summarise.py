@@ -7,15 +7,7 @@ import dataclasses
 from tasks.article import Article, Flag, Story, Summary
 from tasks.config import Config, SummariseConfig
 from tasks.models import LoadedModel, ModelCache, ModelUnavailable, model_cache
-from tasks.translate import split_sentences
-
-
-def sentences_of(text: str) -> list[str]:
-    """The sentences of an English text, paragraph by paragraph."""
-    out: list[str] = []
-    for paragraph in text.split("\n\n"):
-        out.extend(paragraph[s:e] for s, e in split_sentences(paragraph, "en") if paragraph[s:e].strip())
-    return out
+from tasks.text import fit_to_window, sentences_of
 
 
 def extractive_summary(text: str, config: SummariseConfig) -> str:
@@ -47,7 +39,9 @@ class Summariser:
         self.loaded = loaded
         self.config = config
         # Leave room for the special tokens the tokenizer adds around each chunk.
-        self.window = min(config.max_input_tokens, getattr(loaded.model.config, "max_position_embeddings", 1024)) - 4
+        self.window = (
+            min(config.max_input_tokens, getattr(loaded.model.config, "max_position_embeddings", 1024)) - 4
+        )
 
     def count_tokens(self, text: str) -> int:
         """Number of model tokens of `text`, without special tokens."""
@@ -73,7 +67,8 @@ class Summariser:
         tokens = self.count_tokens(text)
         if tokens <= self.window:
             return Summary(self.generate([text])[0], "single", self.loaded.name, 1, tokens)
-        chunks = chunk_sentences(sentences_of(text), self.count_tokens, self.window)
+        pieces = [p for s in sentences_of(text) for p in fit_to_window(s, self.count_tokens, self.window)]
+        chunks = chunk_sentences(pieces, self.count_tokens, self.window)
         first_round = len(chunks)
         while True:
             partials = self.generate(chunks)

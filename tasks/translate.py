@@ -3,65 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Callable
 
 from tasks.article import Article, Flag, Translation
 from tasks.config import Config, TranslateConfig
 from tasks.models import ModelCache, ModelUnavailable, model_cache
-
-_CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+")
+from tasks.text import fit_to_window, paragraph_spans, split_sentences
 
 
 def route(lang: str, config: TranslateConfig) -> str:
     """The model that translates `lang` into English (override, else the naming template)."""
     return config.models.get(lang) or config.model_template.format(src=lang)
-
-
-def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
-    """Sentence spans `(start, end)` of one paragraph, by pysbd for the language (English rules otherwise)."""
-    import pysbd
-    from pysbd.languages import LANGUAGE_CODES
-
-    segmenter = pysbd.Segmenter(language=lang if lang in LANGUAGE_CODES else "en", clean=False, char_span=True)
-    spans = []
-    for sent in segmenter.segment(text):
-        stripped = sent.sent.strip()
-        if stripped:
-            start = text.index(stripped, sent.start)
-            spans.append((start, start + len(stripped)))
-    return spans or [(0, len(text))]
-
-
-def paragraph_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of the paragraphs (separated by blank lines) of a body."""
-    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text) if m.group().strip()]
-
-
-def fit_to_window(sentence: str, count_tokens: Callable[[str], int], limit: int) -> list[str]:
-    """Pieces of a sentence that each fit the model window: split at clauses, then words; never cut."""
-    if count_tokens(sentence) <= limit:
-        return [sentence]
-    clauses = _CLAUSE_BREAK.split(sentence)
-    if len(clauses) == 1:
-        words = sentence.split()
-        if len(words) == 1:
-            return [sentence]  # a single unbreakable token run; the model sees it whole
-        half = len(words) // 2
-        return fit_to_window(" ".join(words[:half]), count_tokens, limit) + fit_to_window(
-            " ".join(words[half:]), count_tokens, limit
-        )
-    pieces: list[str] = []
-    current = ""
-    for clause in clauses:
-        candidate = f"{current} {clause}".strip()
-        if current and count_tokens(candidate) > limit:
-            pieces.extend(fit_to_window(current, count_tokens, limit))
-            current = clause
-        else:
-            current = candidate
-    pieces.extend(fit_to_window(current, count_tokens, limit))
-    return pieces
 
 
 class TransformersTranslator:
@@ -90,7 +41,9 @@ class TransformersTranslator:
             max_new = max(self.config.max_new_tokens_min, int(longest * self.config.max_new_tokens_ratio))
             with torch.inference_mode():
                 output = model.generate(**inputs, num_beams=self.config.num_beams, max_new_tokens=max_new)
-            for source, text in zip(batch, tokenizer.batch_decode(output, skip_special_tokens=True), strict=True):
+            for source, text in zip(
+                batch, tokenizer.batch_decode(output, skip_special_tokens=True), strict=True
+            ):
                 done[source] = text.strip()
         return [done[s] for s in sentences]
 
@@ -140,7 +93,9 @@ def needs_translation(article: Article, config: Config) -> str | None:
     return lang
 
 
-def translate_articles(articles: list[Article], config: Config, cache: ModelCache | None = None) -> list[Article]:
+def translate_articles(
+    articles: list[Article], config: Config, cache: ModelCache | None = None
+) -> list[Article]:
     """Add an English translation to each non-English article (or a flag saying why there is none)."""
     cache = cache or model_cache(config.models.cache_size, config.models.hub_probe_timeout)
     out: list[Article] = []

@@ -5,10 +5,9 @@ import pytest
 from tasks.article import Article, Detection
 from tasks.config import load_config
 from tasks.models import ModelCache
+from tasks.text import fit_to_window, paragraph_spans
 from tasks.translate import (
     TransformersTranslator,
-    fit_to_window,
-    paragraph_spans,
     route,
     translate_articles,
     translate_text,

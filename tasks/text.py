@@ -1,0 +1,67 @@
+"""Text units shared by the stages: paragraphs, sentences, and pieces that fit a model's window."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+")
+
+
+def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
+    """Sentence spans `(start, end)` of one paragraph, by pysbd for the language (English rules otherwise)."""
+    import pysbd
+    from pysbd.languages import LANGUAGE_CODES
+
+    segmenter = pysbd.Segmenter(
+        language=lang if lang in LANGUAGE_CODES else "en", clean=False, char_span=True
+    )
+    spans = []
+    for sent in segmenter.segment(text):
+        stripped = sent.sent.strip()
+        if stripped:
+            start = text.index(stripped, sent.start)
+            spans.append((start, start + len(stripped)))
+    return spans or [(0, len(text))]
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the paragraphs (separated by blank lines) of a body."""
+    return [
+        (m.start(), m.end()) for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text) if m.group().strip()
+    ]
+
+
+def fit_to_window(sentence: str, count_tokens: Callable[[str], int], limit: int) -> list[str]:
+    """Pieces of a sentence that each fit the model window: split at clauses, then words; never cut."""
+    if count_tokens(sentence) <= limit:
+        return [sentence]
+    clauses = _CLAUSE_BREAK.split(sentence)
+    if len(clauses) == 1:
+        words = sentence.split()
+        if len(words) == 1:
+            return [sentence]  # a single unbreakable token run; the model sees it whole
+        half = len(words) // 2
+        return fit_to_window(" ".join(words[:half]), count_tokens, limit) + fit_to_window(
+            " ".join(words[half:]), count_tokens, limit
+        )
+    pieces: list[str] = []
+    current = ""
+    for clause in clauses:
+        candidate = f"{current} {clause}".strip()
+        if current and count_tokens(candidate) > limit:
+            pieces.extend(fit_to_window(current, count_tokens, limit))
+            current = clause
+        else:
+            current = candidate
+    pieces.extend(fit_to_window(current, count_tokens, limit))
+    return pieces
+
+
+def sentences_of(text: str, lang: str = "en") -> list[str]:
+    """The sentences of a text, paragraph by paragraph."""
+    out: list[str] = []
+    for start, end in paragraph_spans(text):
+        paragraph = text[start:end]
+        out.extend(paragraph[s:e] for s, e in split_sentences(paragraph, lang))
+    return out
