@@ -63,11 +63,11 @@ def build_message(
     msg["To"] = Address(addr_spec=recipient)
     msg["Subject"] = collapse(subject)
     msg["Date"] = sent_at or formatdate(usegmt=True)
-    msg["Message-ID"] = message_id(parts["html"] + parts["txt"], recipient, date, domain)
+    msg["Message-ID"] = message_id(parts["digest.html"] + parts["digest.txt"], recipient, date, domain)
     msg["List-Unsubscribe"] = f"<mailto:{sender}?subject=unsubscribe>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(parts["txt"])
-    msg.add_alternative(parts["html"], subtype="html")
+    msg.set_content(parts["digest.txt"])
+    msg.add_alternative(parts["digest.html"], subtype="html")
     return msg
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tasks.article import Article
+from tasks.article import Article, Story
 from tasks.config import Config
 from tasks.store import RunStore, Store
 
@@ -151,14 +151,22 @@ def run_summarise(run: Run, story_ids: list[str], force: bool = False) -> list[s
     return story_ids
 
 
-def manifest(run: Run, articles: dict[str, Article]) -> dict:
+def manifest(run: Run, articles: dict[str, Article], stories: list[Story]) -> dict:
     """Every input with its status and reason, and what each stage did to each included article."""
+    story_of = {a: s.id for s in stories for a in s.article_ids}
+    duplicate_of = {dup: original for s in stories for dup, original in s.duplicates.items()}
     entries = []
     for line in run.store.get_json("ingest.json"):
         entry = dict(line)
         article = articles.get(line["article_id"] or "")
         if line["status"] == "included" and article is None:
             entry.update(status="rejected", reason="lost between stages")  # never silent
+        elif line["status"] == "included" and article.id in duplicate_of:
+            original = duplicate_of[article.id]
+            entry.update(status="duplicate", duplicate_of=original, reason=f"republished copy of {original}")
+        elif line["status"] == "included" and article.id not in story_of:
+            entry.update(status="rejected", reason="in no story")  # never silent
+        entry["story"] = story_of.get(line["article_id"] or "")
         if article is not None:
             entry.update(
                 title=article.title,
@@ -180,13 +188,13 @@ def run_render(run: Run, template: str = "digest") -> dict[str, str]:
     articles = final_articles(run)
     story_ids = run.store.get_json("stories.json")
     stories = [run.store.get_story("summaries", i) for i in story_ids]
-    report = manifest(run, articles)
+    report = manifest(run, articles, stories)
     rejected = sum(1 for e in report["inputs"] if e["status"] == "rejected")
     context = digest_context(stories, articles, run.date, rejected, run.config.render.title)
     parts = render_digest(context, template, run.config.render.templates)
     run.store.put_json("digest.json", parts)
     paths = {}
-    for name, content in (("digest.html", parts["html"]), ("digest.txt", parts["txt"])):
+    for name, content in parts.items():
         _write_atomic(run.out_dir / name, content)
         paths[name] = str(run.out_dir / name)
     _write_atomic(run.out_dir / "manifest.json", json.dumps(report, ensure_ascii=False, indent=1))

@@ -11,7 +11,8 @@ from tasks.article import Article, Story
 from tasks.config import PROJECT_ROOT
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
-FORMATS = {"html": "html.j2", "txt": "txt.j2"}
+# Output file name -> template file suffix.
+FORMATS = {"digest.html": "html.j2", "digest.txt": "txt.j2"}
 
 
 class UnknownTemplate(ValueError):
@@ -94,7 +95,7 @@ def render_digest(
     allowed: list[str] | None = None,
     templates_dir: Path | None = None,
 ) -> dict[str, str]:
-    """Render every format of an allow-listed template: `{"html": ..., "txt": ...}`."""
+    """Render every format of an allow-listed template, keyed by output file name (`digest.html`, ...)."""
     allowed = allowed if allowed is not None else ["digest"]
     if template not in allowed:
         raise UnknownTemplate(f"template {template!r} is not allowed (allowed: {', '.join(allowed)})")
