@@ -12,7 +12,7 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export TRANSFORMERS_VERBOSITY := error
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean chromium
 
 install: $(STAMP)
 
@@ -32,8 +32,14 @@ run: $(STAMP) $(AIRFLOW_HOME)/airflow.db
 		|| (tail -n 60 $(AIRFLOW_HOME)/last-run.log; exit 1)
 	@$(PY) -m tasks.report out/$(DATE)
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(VENV)/bin/pytest
+
+# The browser check needs Debian's chromium; install it when missing and we may (root, apt).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium not installed: the browser check will be skipped"; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -238,6 +238,17 @@ def deliver_cmd(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = No
     _stage("deliver", config, out, date, False)
 
 
+@app.command(name="config")
+def config_cmd(
+    config: ConfigOpt = None,
+    defaults: Annotated[bool, typer.Option(help="Print the defaults, paths unresolved (the example file).")] = False,
+) -> None:
+    """Print the resolved configuration as TOML, every key with its description."""
+    from tasks.config import to_toml
+
+    typer.echo(to_toml(Config() if defaults else _config(config, {})), nl=False)
+
+
 @models_app.command("list")
 def models_list(config: ConfigOpt = None) -> None:
     """Show which model each language routes to and whether it is available locally."""

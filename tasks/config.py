@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -160,3 +161,36 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     if overrides:
         data = _merge(data, overrides)
     return Config.model_validate(data)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def to_toml(config: BaseModel) -> str:
+    """The config as TOML, each key preceded by its description: the schema, documented, in one file."""
+    lines: list[str] = []
+    sections: list[tuple[str, BaseModel]] = []
+    for name, field in type(config).model_fields.items():
+        value = getattr(config, name)
+        if isinstance(value, BaseModel):
+            sections.append((name, value))
+            continue
+        if field.description:
+            lines.append(f"# {field.description}")
+        lines.append(f"{name} = {_toml_value(value)}")
+    for name, section in sections:
+        lines.append("")
+        lines.append(f"[{name}]")
+        lines.extend(to_toml(section).splitlines())
+    return "\n".join(lines).strip() + "\n"

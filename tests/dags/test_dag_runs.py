@@ -1,0 +1,79 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tasks.config import PROJECT_ROOT
+
+from ..conftest import SEEDS
+
+pytestmark = pytest.mark.slow
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+
+
+@pytest.fixture(scope="module")
+def airflow_env(tmp_path_factory, tiny_marian, tiny_bart):
+    """An Airflow home with a migrated SQLite database, and a briefing config using the tiny models."""
+    home = tmp_path_factory.mktemp("airflow-home")
+    root = tmp_path_factory.mktemp("briefing")
+    models = "\n".join(f'{lang} = "{tiny_marian}"' for lang in ("fr", "de", "es", "it", "ru", "ar"))
+    config = root / "briefing.toml"
+    config.write_text(
+        f'input = ["{SEEDS}"]\nout = "{root / "out"}"\n\n[ingest]\nallowed_roots = ["{SEEDS}"]\n\n'
+        f"[translate]\nnum_beams = 1\n\n[translate.models]\n{models}\n\n"
+        f'[summarise]\nmodel = "{tiny_bart}"\nnum_beams = 1\nmin_new_tokens = 4\nmax_new_tokens = 16\n'
+    )
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "BRIEFING_CONFIG": str(config),
+    }
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    return env, root / "out"
+
+
+def _dags_test(env, *args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [AIRFLOW, "dags", "test", *args], env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_daily_dag_runs_end_to_end(airflow_env):
+    env, out = airflow_env
+    result = _dags_test(env, "daily_briefing", "2026-11-24")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_dir = out / "2026-11-24"
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert {e["source"].split("#")[0].split("/")[-1] for e in manifest["inputs"]} == {
+        p.name for p in SEEDS.iterdir()
+    }
+    assert all(e["status"] in ("included", "duplicate") for e in manifest["inputs"])
+    assert any(e.get("translated_by") for e in manifest["inputs"])
+    digest = (run_dir / "digest.html").read_text()
+    assert "green zone" in digest
+    assert list((out / "outbox" / "2026-11-24").glob("*.eml"))
+
+
+def test_on_demand_dag_takes_params_and_refuses_bad_ones(airflow_env):
+    env, out = airflow_env
+    conf = {
+        "inputs": [str(SEEDS / "001_bagdad-roquettes-zone-verte.txt")],
+        "recipients": ["editor@example.org"],
+    }
+    result = _dags_test(env, "briefing_on_demand", "2026-11-23", "-c", json.dumps(conf))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (run_dir,) = [p for p in out.iterdir() if p.name.startswith("2026-11-23_")]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert [e["status"] for e in manifest["inputs"]] == ["included"]
+    assert [p.name for p in (out / "outbox" / run_dir.name).iterdir()] == ["editor@example.org.eml"]
+
+    escape = {"inputs": [str(SEEDS.parent / "pyproject.toml")]}
+    refused = _dags_test(env, "briefing_on_demand", "2026-11-22", "-c", json.dumps(escape))
+    assert refused.returncode != 0
+    assert "outside the allowed roots" in refused.stdout + refused.stderr
+    assert not any(p.name.startswith("2026-11-22") for p in out.iterdir())
