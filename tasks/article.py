@@ -68,6 +68,7 @@ class Article:
     url: str | None = None
     outlet: str | None = None
     published: str | None = None
+    author: str | None = None
     lang_hint: str | None = None
     notes: tuple[str, ...] = ()
     # Stage outputs: set by exactly one stage each.
@@ -127,6 +128,7 @@ class Story:
     rank_score: float = 0.0
     summary: Summary | None = None
     duplicates: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
 
 
 def _from_dict(cls: type, data: dict[str, Any]) -> Any:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +26,35 @@ class IngestConfig(Section):
     )
     max_bytes: int = Field(5_000_000, description="Inputs larger than this are rejected, not truncated.")
     batch_size: int = Field(8, description="Articles per mapped batch (one model load per batch).")
+
+
+class FetchConfig(Section):
+    sources: str = Field(
+        "", description="Sources file (YAML) of feeds and pages to fetch; empty: read only the `input` files."
+    )
+    user_agent: str = Field(
+        "briefing/0.1 (multilingual news digest; daily batch fetcher)",
+        description="Sent with every request; put a contact URL or address in it.",
+    )
+    timeout: float = Field(
+        10.0, gt=0, description="Seconds to connect, and to wait for each read, per attempt."
+    )
+    deadline: float = Field(60.0, gt=0, description="Seconds for a whole response, however it trickles in.")
+    retries: int = Field(
+        2, ge=0, le=5, description="Extra attempts after a timeout, connection error, 429 or 5xx."
+    )
+    backoff: float = Field(1.0, ge=0, description="Seconds before the first retry, doubled each time.")
+    backoff_max: float = Field(
+        30.0, ge=0, description="Longest wait before a retry, even if Retry-After asks more."
+    )
+    max_bytes: int = Field(
+        5_000_000, gt=0, description="Responses larger than this are abandoned, not truncated."
+    )
+    max_redirects: int = Field(5, ge=0, description="Redirects followed per request.")
+    per_host_concurrency: int = Field(
+        2, ge=1, description="Requests in flight at once to one host, per source."
+    )
+    max_items: int = Field(30, ge=1, description="Items taken from a feed whose source sets no `limit`.")
 
 
 class DetectConfig(Section):
@@ -52,21 +82,96 @@ class TranslateConfig(Section):
         description='Per-language overrides, `fr = "/models/opus-mt-fr-en"` (hub id or local path).',
     )
     fallback_model: str = Field("Helsinki-NLP/opus-mt-mul-en", description="For languages without a model.")
-    backend: Literal["transformers", "ctranslate2"] = "transformers"
+    backend: Literal["transformers", "ctranslate2"] = Field(
+        "ctranslate2",
+        description="ctranslate2 (converted once from the same model directory, cached beside it) or transformers.",
+    )
+    quantization: Literal["int8", "int8_float32", "float32"] = Field(
+        "int8", description="CTranslate2 compute type (int8 is fastest on CPU; float32 matches transformers)."
+    )
+    inter_threads: int = Field(
+        0, ge=0, description="CTranslate2 batches decoded in parallel; 0: one per core (at most 4)."
+    )
+    intra_threads: int = Field(
+        0, ge=0, description="Threads per batch; 0: the cores this process may use, shared by inter_threads."
+    )
+    token_budget: int = Field(
+        256, ge=1, description="Source tokens per batch, padding included (sentences are sorted by length)."
+    )
     num_beams: int = 4
-    batch_size: int = Field(16, description="Sentences per generate call.")
     max_input_tokens: int = Field(400, description="Longer sentences are split at clause boundaries.")
     max_new_tokens_ratio: float = Field(1.6, description="Output token cap per sentence, times input tokens.")
     max_new_tokens_min: int = 16
+    min_new_tokens_ratio: float = Field(
+        0.0, ge=0, description="Output token floor, times input tokens (0: none; benchmarks use it)."
+    )
+    check_output: bool = Field(
+        True, description="Retry loops, far-off lengths and copied sentences once, then flag them."
+    )
+    retry_repetition_penalty: float = Field(1.3, ge=1, description="Repetition penalty of the retry.")
+    retry_no_repeat_ngram_size: int = Field(
+        3, ge=0, description="No repeated n-grams of this size in the retry."
+    )
+    span_min_confidence: float = Field(
+        0.8,
+        description="Detected spans in another language at least this confident go to that language's model.",
+    )
+    memory: bool = Field(True, description="Keep finished sentence translations in the store and reuse them.")
+
+
+class StoriesConfig(Section):
+    threshold: float = Field(
+        0.2,
+        description="Articles join one story when their mean similarity (shared names and numbers) reaches this.",
+    )
+    duplicate_threshold: float = Field(
+        0.8, description="Word 3-gram containment at which an article is a republished copy of another."
+    )
+    time_half_life_hours: float = Field(
+        24.0,
+        description="Similarity halves for every this many hours between two articles' publication times.",
+    )
+    weight_sources: float = Field(1.0, description="Rank weight of log2(number of sources).")
+    weight_recency: float = Field(
+        1.0, description="Rank weight of recency (1 for the newest story, halving)."
+    )
+    recency_half_life_hours: float = Field(24.0, description="Hours after which recency halves.")
+    weight_topics: float = Field(2.0, description="Rank bonus of a story that mentions a configured topic.")
+    topics: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Topics or regions the desk follows, with keywords in any language: `iraq = ["Iraq", "Irak"]`.',
+    )
 
 
 class SummariseConfig(Section):
     model: str = "sshleifer/distilbart-cnn-12-6"
+    backend: Literal["transformers", "ctranslate2"] = Field(
+        "ctranslate2", description="CTranslate2 (converted once, quantised) or transformers."
+    )
+    quantization: Literal["int8", "int8_float32", "float32"] = Field(
+        "int8", description="CTranslate2 compute type (float32 matches transformers)."
+    )
+    threads: int = Field(0, ge=0, description="CTranslate2 threads; 0 lets it choose.")
     num_beams: int = 4
-    min_new_tokens: int = 20
+    min_new_tokens: int = 56
     max_new_tokens: int = 142
+    length_penalty: float = 2.0
+    no_repeat_ngram_size: int = 3
     max_input_tokens: int = Field(1024, description="The model window; longer inputs are chunked, never cut.")
-    extractive_sentences: int = Field(3, description="Lead sentences in the extractive fallback.")
+    batch_tokens: int = Field(
+        4096,
+        description="Input tokens per generate call; the chunks of all stories of a batch are packed together.",
+    )
+    fuse_sources: bool = Field(
+        False,
+        description="Add sentences of the other English sources that carry names or numbers the best lacks.",
+    )
+    faithfulness: Literal["flag", "extractive"] = Field(
+        "flag",
+        description="A summary with names or numbers not in its source: flag it, or use the extractive summary.",
+    )
+    extractive_sentences: int = Field(3, description="Sentences in the extractive fallback.")
+    extractive_max_words: int = Field(120, description="Word budget of the extractive fallback.")
 
 
 class RenderConfig(Section):
@@ -78,11 +183,31 @@ class RenderConfig(Section):
 
 
 class DeliverConfig(Section):
-    transport: str = Field("outbox", description="`none`, `outbox` (files in outbox_dir) or an smtp:// URL.")
+    transport: str = Field(
+        "outbox",
+        description="`none`, `outbox` (files in outbox_dir), `outbox:DIR`, an smtp:// or smtps:// URL, "
+        "or `airflow:CONN_ID` (an Airflow connection, in the DAGs).",
+    )
     outbox_dir: str = Field("", description="Folder for `.eml` files; empty means `<out>/outbox`.")
     sender: str = "briefing@localhost"
     recipients: list[str] = Field(default_factory=lambda: ["analyst@example.com"])
     subject: str = "Briefing for {date}"
+    unsubscribe_url: str = Field(
+        "",
+        description="https URL for one-click unsubscribe (`{recipient}` is filled in); empty: mailto only.",
+    )
+    pending_policy: Literal["resend", "hold"] = Field(
+        "resend",
+        description="A delivery left pending by a crash: resend with the same Message-ID, or hold it as failed.",
+    )
+    retries: int = Field(2, ge=0, le=5, description="Extra attempts after a transient (4xx) failure.")
+    retry_backoff: float = Field(2.0, ge=0, description="Seconds before the first retry, doubled each time.")
+    smtp_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server.")
+
+    @field_serializer("transport")
+    def _hide_password(self, value: str) -> str:
+        # A password in an SMTP URL never reaches config.json or anything else that serialises a config.
+        return re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", value)
 
 
 class ModelsConfig(Section):
@@ -103,9 +228,11 @@ class Config(Section):
     out: str = Field("out", description="Digests go to `<out>/<date>/`.")
     store: str = Field("", description="Run store URL or path; empty means `<out>/.store`.")
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    fetch: FetchConfig = Field(default_factory=FetchConfig)
     detect: DetectConfig = Field(default_factory=DetectConfig)
     repair: RepairConfig = Field(default_factory=RepairConfig)
     translate: TranslateConfig = Field(default_factory=TranslateConfig)
+    stories: StoriesConfig = Field(default_factory=StoriesConfig)
     summarise: SummariseConfig = Field(default_factory=SummariseConfig)
     render: RenderConfig = Field(default_factory=RenderConfig)
     deliver: DeliverConfig = Field(default_factory=DeliverConfig)
@@ -141,7 +268,7 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     for key in ("out", "store"):
         if data.get(key):
             data[key] = fix(data[key])
-    for section, key in (("ingest", "allowed_roots"), ("deliver", "outbox_dir")):
+    for section, key in (("ingest", "allowed_roots"), ("deliver", "outbox_dir"), ("fetch", "sources")):
         if section in data and key in data[section]:
             value = data[section][key]
             data[section] = {

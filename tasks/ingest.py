@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tasks.article import Article, stable_id
 
@@ -133,6 +134,7 @@ def read_html(name: str, text: str) -> Iterator[Article]:
         url=doc.url,
         outlet=doc.sitename or doc.hostname,
         published=doc.date,
+        author=doc.author,
         lang_hint=lang,
     )
 
@@ -196,22 +198,33 @@ def read_json(name: str, text: str) -> Iterator[Article | Rejected]:
             yield Rejected(str(exc), source=item)
 
 
-def read_feed(name: str, data: bytes) -> Iterator[Article | Rejected]:
-    """An RSS or Atom feed: one article per item; a feed feedparser cannot read is rejected whole."""
+def parse_feed(data: bytes, headers: Mapping[str, str] | None = None) -> Any:
+    """feedparser's reading of an RSS or Atom document; HTTP headers (content-location, -type) when fetched."""
     import feedparser
 
-    parsed = feedparser.parse(data)
+    parsed = feedparser.parse(data, response_headers=dict(headers) if headers else None)
     if not parsed.entries:
         reason = f"not a readable feed ({parsed.get('bozo_exception', 'no items')})"
         raise Rejected(reason if parsed.bozo else "feed has no items")
+    return parsed
+
+
+def entry_text(entry: Any) -> str:
+    """Plain text of a feed item: its full content when the feed carries it, else its summary."""
+    content = entry.get("content") or []
+    raw = content[0].get("value", "") if content else entry.get("summary", "")
+    return html_to_text(raw or "")
+
+
+def read_feed(name: str, data: bytes) -> Iterator[Article | Rejected]:
+    """An RSS or Atom feed: one article per item; a feed feedparser cannot read is rejected whole."""
+    parsed = parse_feed(data)
     feed_lang = parsed.feed.get("language")
     outlet = parsed.feed.get("title")
     for index, entry in enumerate(parsed.entries):
         key = entry.get("id") or entry.get("link") or str(index)
         item = f"{name}#{key}"
-        content = entry.get("content") or []
-        raw = content[0].get("value", "") if content else entry.get("summary", "")
-        body = html_to_text(raw or "")
+        body = entry_text(entry)
         title = " ".join((entry.get("title") or "").split())
         if not body:
             yield Rejected("feed item without text", source=item)
@@ -230,6 +243,7 @@ def read_feed(name: str, data: bytes) -> Iterator[Article | Rejected]:
             url=entry.get("link"),
             outlet=outlet,
             published=entry.get("published"),
+            author=entry.get("author"),
             lang_hint=entry.get("language") or feed_lang,
             notes=tuple(notes),
         )
