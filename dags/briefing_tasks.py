@@ -37,7 +37,9 @@ def plan(on_demand: bool = False) -> dict[str, Any]:
     config_path = os.environ.get("BRIEFING_CONFIG") or None
     config = load_config(config_path)
     overrides: dict[str, Any] = {}
-    run_date = params.get("date") or (context.get("logical_date") or context["dag_run"].run_after).date().isoformat()
+    run_date = (
+        params.get("date") or (context.get("logical_date") or context["dag_run"].run_after).date().isoformat()
+    )
     args: dict[str, Any] = {"config": config_path, "date": parse_date(run_date), "name": None}
     if on_demand:
         if params.get("inputs"):
@@ -56,8 +58,25 @@ def plan(on_demand: bool = False) -> dict[str, Any]:
 
 
 @task
-def ingest(args: dict[str, Any]) -> list[list[str]]:
-    """Read the inputs; returns batches of article ids for the mapped tasks."""
+def list_sources(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """The configured HTTP sources, one mapped fetch each."""
+    from tasks.pipeline import list_sources as configured
+
+    return configured(_run(args))
+
+
+@task(map_index_template="{{ source_id }}")
+def fetch(args: dict[str, Any], source: dict[str, Any]) -> list[str]:
+    """Fetch one source; a slow or failing source holds no other, and a retry refetches only it."""
+    from tasks.pipeline import run_fetch
+
+    get_current_context()["source_id"] = source["id"]
+    return run_fetch(_run(args), source)
+
+
+@task(trigger_rule="none_failed")
+def ingest(args: dict[str, Any], fetched: list[list[str]] | None = None) -> list[list[str]]:
+    """Read the input files and merge the fetched sources; returns batches of article ids for the mapped tasks."""
     from tasks.pipeline import run_ingest
 
     return run_ingest(_run(args))
@@ -126,7 +145,8 @@ def deliver(args: dict[str, Any], paths: dict[str, str]) -> list[dict[str, str]]
 def wire(on_demand: bool = False) -> None:
     """The task graph both DAGs share."""
     args = plan(on_demand)
-    batches = ingest(args)
+    fetched = fetch.partial(args=args).expand(source=list_sources(args))
+    batches = ingest(args, fetched)
     detected = detect.partial(args=args).expand(batch=batches)
     translated = translate.partial(args=args).expand(batch=detected)
     repaired = repair.partial(args=args).expand(batch=translated)

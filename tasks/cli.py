@@ -85,12 +85,19 @@ def run(
     to: Annotated[list[str] | None, typer.Option("--to", help="Recipient address (repeatable).")] = None,
     model_policy: Annotated[str | None, typer.Option(help="fail | degrade")] = None,
     template: Annotated[str, typer.Option(help="Digest template (allow-listed).")] = "digest",
+    sources: Annotated[
+        Path | None, typer.Option(help="Sources file (YAML) of feeds and pages to fetch.")
+    ] = None,
     force: ForceOpt = False,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
-    from tasks.pipeline import open_run, run_all, run_deliver
+    from tasks.pipeline import RunParameterError, open_run, run_all, run_deliver
+    from tasks.sources import SourcesError
 
     overrides = _overrides(out, inputs)
+    if sources:
+        overrides["fetch"] = {"sources": str(sources.resolve())}
+        overrides.setdefault("input", [])  # fetched sources replace the default seeds unless --input is given
     if translation_model:
         overrides["translate"] = {"models": _translation_models(translation_model)}
     if summary_model:
@@ -103,8 +110,16 @@ def run(
     if to:
         overrides.setdefault("deliver", {})["recipients"] = to
     cfg = _config(config, overrides)
-    current = open_run(cfg, date)
-    paths = run_all(current, template=template, force=force, progress=True)
+    try:
+        if template not in cfg.render.templates:
+            raise RunParameterError(
+                f"template {template!r} is not allowed ({', '.join(cfg.render.templates)})"
+            )
+        current = open_run(cfg, date)
+        paths = run_all(current, template=template, force=force, progress=True)
+    except (RunParameterError, SourcesError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     outcomes = run_deliver(current)
     for name, path in paths.items():
         typer.echo(f"{name}: {path}")
@@ -155,8 +170,11 @@ def _stage(
         for key, path in pipeline.run_render(current).items():
             typer.echo(f"{key}: {path}")
     elif name == "deliver":
-        for outcome in pipeline.run_deliver(current):
+        outcomes = pipeline.run_deliver(current)
+        for outcome in outcomes:
             typer.echo(f"email {outcome['status']}: {outcome['recipient']} {outcome['detail']}")
+        if any(o["status"] == "failed" for o in outcomes):
+            raise typer.Exit(code=3)
 
 
 @app.command()
@@ -241,7 +259,9 @@ def deliver_cmd(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = No
 @app.command(name="config")
 def config_cmd(
     config: ConfigOpt = None,
-    defaults: Annotated[bool, typer.Option(help="Print the defaults, paths unresolved (the example file).")] = False,
+    defaults: Annotated[
+        bool, typer.Option(help="Print the defaults, paths unresolved (the example file).")
+    ] = False,
 ) -> None:
     """Print the resolved configuration as TOML, every key with its description."""
     from tasks.config import to_toml

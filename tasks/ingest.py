@@ -292,42 +292,54 @@ def expand_inputs(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     return files
 
 
+def merge(result: IngestResult, articles: list[Article], report: list[InputReport]) -> IngestResult:
+    """Add articles read elsewhere (fetched sources) to a result; a copy of an earlier article is a duplicate."""
+    merged = IngestResult(articles=list(result.articles), report=list(result.report))
+    by_content = {_content_key(a): a.id for a in merged.articles}
+    by_id = {a.id: a for a in articles}
+    for line in report:
+        article = by_id.get(line.article_id or "") if line.status == "included" else None
+        if article is None:
+            merged.report.append(line)
+            continue
+        original = by_content.setdefault(_content_key(article), article.id)
+        if original != article.id:
+            line = dataclasses.replace(
+                line, status="duplicate", reason=f"same text as article {original}", duplicate_of=original
+            )
+        else:
+            merged.articles.append(article)
+        merged.report.append(line)
+    return merged
+
+
+def _content_key(article: Article) -> str:
+    return stable_id(article.title.casefold(), " ".join(article.body.split()).casefold())
+
+
 def ingest(paths: Iterable[str | Path], max_bytes: int = 5_000_000) -> IngestResult:
     """Read every input; duplicates of an earlier article are reported, not returned twice."""
     articles: list[Article] = []
-    report: list[InputReport] = []
-    by_content: dict[str, str] = {}
+    lines: list[InputReport] = []
     for path, name in expand_inputs(paths):
         try:
             if not path.exists():
                 raise Rejected("no such file")
             items = list(read_file(path, name, max_bytes))
         except Rejected as exc:
-            report.append(InputReport(source=name, status="rejected", reason=str(exc)))
+            lines.append(InputReport(source=name, status="rejected", reason=str(exc)))
             continue
         except OSError as exc:
-            report.append(InputReport(source=name, status="rejected", reason=f"unreadable: {exc.strerror}"))
+            lines.append(InputReport(source=name, status="rejected", reason=f"unreadable: {exc.strerror}"))
             continue
         for item in items:
             if isinstance(item, Rejected):
-                report.append(InputReport(source=item.source or name, status="rejected", reason=str(item)))
-                continue
-            fingerprint = stable_id(item.title.casefold(), " ".join(item.body.split()).casefold())
-            if fingerprint in by_content:
-                original = by_content[fingerprint]
-                report.append(
+                lines.append(InputReport(source=item.source or name, status="rejected", reason=str(item)))
+            else:
+                articles.append(item)
+                lines.append(
                     InputReport(
-                        source=item.source,
-                        status="duplicate",
-                        reason=f"same text as article {original}",
-                        article_id=item.id,
-                        duplicate_of=original,
+                        source=item.source, status="included", article_id=item.id, notes=list(item.notes)
                     )
                 )
-                continue
-            by_content[fingerprint] = item.id
-            articles.append(item)
-            report.append(
-                InputReport(source=item.source, status="included", article_id=item.id, notes=list(item.notes))
-            )
-    return IngestResult(articles=articles, report=report)
+    return merge(IngestResult(articles=[], report=[]), articles, lines)

@@ -8,10 +8,14 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tasks.article import Article, Story
 from tasks.config import Config
 from tasks.store import RunStore, Store
+
+if TYPE_CHECKING:
+    from tasks.transports import Transport
 
 STAGES = ("ingest", "detect", "translate", "repair")
 
@@ -79,11 +83,45 @@ def batches(ids: list[str], size: int) -> list[list[str]]:
     return [ids[i : i + size] for i in range(0, len(ids), max(1, size))]
 
 
+def list_sources(run: Run) -> list[dict]:
+    """The configured HTTP sources (empty when no sources file is configured)."""
+    from tasks.sources import load_sources
+
+    if not run.config.fetch.sources:
+        return []
+    return [s.model_dump() for s in load_sources(run.config.fetch.sources)]
+
+
+def run_fetch(run: Run, source: dict) -> list[str]:
+    """Fetch one source (new and updated items only) into the run store; returns its article ids."""
+    from tasks.fetch import fetch_source
+    from tasks.seen import SeenStore
+    from tasks.sources import Source
+
+    src = Source.model_validate(source)
+    store = Store(run.config.store_url)
+    result = SeenStore(store).apply(fetch_source(src, store, run.config.fetch, run.date), run.date)
+    for article in result.articles:
+        run.store.put_article("fetched", article)
+    run.store.put_json(f"fetch/{src.id}.json", [asdict(r) for r in result.report])
+    return [a.id for a in result.articles]
+
+
 def run_ingest(run: Run) -> list[list[str]]:
-    """Read the inputs into the store; returns batches of article ids."""
-    from tasks.ingest import ingest
+    """Read the input files and merge the fetched sources into the store; returns batches of article ids."""
+    from tasks.ingest import InputReport, ingest, merge
 
     result = ingest(run.config.input, max_bytes=run.config.ingest.max_bytes)
+    for source in list_sources(run):
+        key = f"fetch/{source['id']}.json"
+        if not run.store.store.exists(run.store.key(key)):
+            result.report.append(
+                InputReport(source=source["id"], status="rejected", reason="source was not fetched")
+            )
+            continue
+        lines = [InputReport(**line) for line in run.store.get_json(key)]
+        ids = [line.article_id for line in lines if line.status == "included" and line.article_id]
+        result = merge(result, [run.store.get_article("fetched", i) for i in ids], lines)
     for article in result.articles:
         run.store.put_article("ingest", article)
     run.store.put_json("ingest.json", [asdict(r) for r in result.report])
@@ -131,7 +169,7 @@ def run_stories(run: Run) -> list[list[str]]:
     """Group the articles into stories; returns batches of story ids."""
     from tasks.stories import build_stories
 
-    stories = build_stories(list(final_articles(run).values()))
+    stories = build_stories(list(final_articles(run).values()), run.config.stories)
     for story in stories:
         run.store.put_story("stories", story)
     run.store.put_json("stories.json", [s.id for s in stories])
@@ -202,15 +240,17 @@ def run_render(run: Run, template: str = "digest") -> dict[str, str]:
     return paths
 
 
-def run_deliver(run: Run, transport: str | None = None, recipients: list[str] | None = None) -> list[dict]:
-    """Email the rendered digest to every recipient exactly once; returns one outcome per recipient."""
+def run_deliver(
+    run: Run, transport: str | Transport | None = None, recipients: list[str] | None = None
+) -> list[dict]:
+    """Email the rendered digest to every recipient exactly once; the outcomes also go into the manifest."""
     from tasks.deliver import Ledger, deliver, make_transport
 
     cfg = run.config.deliver
-    sender = make_transport(
-        transport or cfg.transport, cfg.outbox_dir or str(Path(run.config.out) / "outbox")
-    )
-    if sender is None:
+    if transport is None or isinstance(transport, str):
+        outbox = cfg.outbox_dir or str(Path(run.config.out) / "outbox")
+        transport = make_transport(transport or cfg.transport, outbox, cfg.smtp_timeout)
+    if transport is None:
         return []
     parts = run.store.get_json("digest.json")
     results = deliver(
@@ -220,11 +260,20 @@ def run_deliver(run: Run, transport: str | None = None, recipients: list[str] | 
         cfg.subject.format(date=run.date),
         run.date,
         run.key,
-        sender,
+        transport,
         Ledger(Path(run.config.out) / "deliveries.sqlite"),
+        unsubscribe_url=cfg.unsubscribe_url,
+        pending_policy=cfg.pending_policy,
+        retries=cfg.retries,
+        backoff=cfg.retry_backoff,
     )
     outcome = [asdict(r) for r in results]
     _write_atomic(run.out_dir / "deliveries.json", json.dumps(outcome, indent=1))
+    manifest_path = run.out_dir / "manifest.json"
+    if manifest_path.exists():
+        report = json.loads(manifest_path.read_text(encoding="utf-8"))
+        report["deliveries"] = outcome
+        _write_atomic(manifest_path, json.dumps(report, ensure_ascii=False, indent=1))
     return outcome
 
 
@@ -241,6 +290,8 @@ def run_all(
     """Every stage in order, in this process; returns the output paths."""
     from tqdm import tqdm
 
+    for source in tqdm(list_sources(run), desc="fetch", disable=not progress, unit="source"):
+        run_fetch(run, source)
     id_batches = run_ingest(run)
     steps = [("detect", run_detect), ("translate", run_translate), ("repair", run_repair)]
     for name, step in steps:
