@@ -6,9 +6,21 @@ languages, recipients and template. Params are validated when the run is trigger
 must lie inside the configured allowed roots and the template must be on the allow-list.
 """
 
+import os
+import re
+
 import pendulum
 from airflow.sdk import Param, dag
 from briefing_tasks import DEFAULT_ARGS, wire
+
+from tasks.config import load_config
+
+# Params are checked when a run is triggered: an input outside the allowed roots, a `..` segment or a
+# template off the allow-list is refused before any task runs (symlinks are checked again by `plan`).
+CONFIG = load_config(os.environ.get("BRIEFING_CONFIG") or None)
+INSIDE_ROOTS = (
+    "^(?!.*(^|/)\\.\\.(/|$))(" + "|".join(re.escape(r) for r in CONFIG.ingest.allowed_roots) + ")(/.*)?$"
+)
 
 
 @dag(
@@ -23,8 +35,8 @@ from briefing_tasks import DEFAULT_ARGS, wire
         "inputs": Param(
             [],
             type="array",
-            items={"type": "string", "minLength": 1, "not": {"pattern": "(^|/)\\.\\.(/|$)"}},
-            description="Files or folders to ingest (inside the allowed roots); empty means the configured input.",
+            items={"type": "string", "pattern": INSIDE_ROOTS},
+            description="Absolute paths of files or folders inside the allowed roots; empty: the configured input.",
         ),
         "languages": Param(
             [],
@@ -38,7 +50,9 @@ from briefing_tasks import DEFAULT_ARGS, wire
             items={"type": "string", "format": "email", "pattern": "^[^\\r\\n]+$"},
             description="Who receives the digest; empty means the configured recipients.",
         ),
-        "template": Param("digest", type="string", enum=["digest"], description="Digest template."),
+        "template": Param(
+            "digest", type="string", enum=CONFIG.render.templates, description="Digest template."
+        ),
         "date": Param(
             None,
             type=["null", "string"],

@@ -7,6 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+MODEL_POOL = "briefing_models"
 
 DEFAULT_ARGS = {
     "owner": "briefing",
@@ -25,34 +28,45 @@ def _run(args: dict[str, Any]):
     return open_run(config, args["date"], args.get("name"))
 
 
+def _no_retry_for_missing_models(step, *call_args):
+    """Run a model-loading step; a model that cannot be loaded fails the task at once (retrying cannot help)."""
+    from tasks.models import ModelUnavailable
+
+    try:
+        return step(*call_args)
+    except ModelUnavailable as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
 @task
 def plan(on_demand: bool = False) -> dict[str, Any]:
     """Turn the run's params into run arguments, refusing bad ones before any work starts."""
     from tasks.config import load_config
-    from tasks.deliver import validate_recipient
+    from tasks.deliver import DeliveryError, validate_recipient
     from tasks.pipeline import RunParameterError, check_inputs, parse_date
 
     context = get_current_context()
     params = context["params"]
     config_path = os.environ.get("BRIEFING_CONFIG") or None
-    config = load_config(config_path)
     overrides: dict[str, Any] = {}
-    run_date = (
-        params.get("date") or (context.get("logical_date") or context["dag_run"].run_after).date().isoformat()
-    )
-    args: dict[str, Any] = {"config": config_path, "date": parse_date(run_date), "name": None}
-    if on_demand:
-        if params.get("inputs"):
-            overrides["input"] = check_inputs(params["inputs"], config.ingest.allowed_roots)
-        if params.get("languages"):
-            overrides["detect"] = {"languages": params["languages"]}
-        if params.get("recipients"):
-            overrides["deliver"] = {"recipients": [validate_recipient(r) for r in params["recipients"]]}
-        template = params.get("template") or "digest"
-        if template not in config.render.templates:
-            raise RunParameterError(f"template {template!r} is not allowed")
-        args["template"] = template
-        args["name"] = context["dag_run"].run_id
+    try:
+        config = load_config(config_path)
+        run_date = params.get("date") or (context.get("logical_date") or context["dag_run"].run_after).date()
+        args: dict[str, Any] = {"config": config_path, "date": parse_date(str(run_date)), "name": None}
+        if on_demand:
+            if params.get("inputs"):
+                overrides["input"] = check_inputs(params["inputs"], config.ingest.allowed_roots)
+            if params.get("languages"):
+                overrides["detect"] = {"languages": params["languages"]}
+            if params.get("recipients"):
+                overrides["deliver"] = {"recipients": [validate_recipient(r) for r in params["recipients"]]}
+            template = params.get("template") or "digest"
+            if template not in config.render.templates:
+                raise RunParameterError(f"template {template!r} is not allowed")
+            args["template"] = template
+            args["name"] = context["dag_run"].run_id
+    except (RunParameterError, DeliveryError, ValueError) as exc:
+        raise AirflowFailException(f"run refused: {exc}") from exc
     args["overrides"] = overrides
     return args
 
@@ -90,12 +104,12 @@ def detect(args: dict[str, Any], batch: list[str]) -> list[str]:
     return run_detect(_run(args), batch)
 
 
-@task
+@task(pool=MODEL_POOL)
 def translate(args: dict[str, Any], batch: list[str]) -> list[str]:
     """Translate one batch (each model loaded once for the batch)."""
     from tasks.pipeline import run_translate
 
-    return run_translate(_run(args), batch)
+    return _no_retry_for_missing_models(run_translate, _run(args), batch)
 
 
 @task
@@ -114,12 +128,12 @@ def stories(args: dict[str, Any], done: list[list[str]]) -> list[list[str]]:
     return run_stories(_run(args))
 
 
-@task
+@task(pool=MODEL_POOL)
 def summarise(args: dict[str, Any], batch: list[str]) -> list[str]:
     """Summarise one batch of stories."""
     from tasks.pipeline import run_summarise
 
-    return run_summarise(_run(args), batch)
+    return _no_retry_for_missing_models(run_summarise, _run(args), batch)
 
 
 @task

@@ -277,7 +277,7 @@ def read_file(path: Path, name: str, max_bytes: int) -> Iterator[Article | Rejec
 
 
 def expand_inputs(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
-    """Every file under the given files and folders, with its display name, in a stable order."""
+    """Every file under the given files and folders (hidden ones aside), with its display name, in a stable order."""
     files: list[tuple[Path, str]] = []
     for raw in paths:
         path = Path(raw)
@@ -290,6 +290,14 @@ def expand_inputs(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
         else:
             files.append((path, path.name))
     return files
+
+
+def _escapes(path: Path, name: str, inputs: list[Path]) -> bool:
+    """Whether a file found inside an input folder is a link to somewhere outside it."""
+    for root in inputs:
+        if root.is_dir() and name.startswith(f"{root.name}/") and path.is_relative_to(root):
+            return not path.resolve().is_relative_to(root.resolve())
+    return False
 
 
 def merge(result: IngestResult, articles: list[Article], report: list[InputReport]) -> IngestResult:
@@ -321,10 +329,13 @@ def ingest(paths: Iterable[str | Path], max_bytes: int = 5_000_000) -> IngestRes
     """Read every input; duplicates of an earlier article are reported, not returned twice."""
     articles: list[Article] = []
     lines: list[InputReport] = []
-    for path, name in expand_inputs(paths):
+    inputs = [Path(p) for p in paths]
+    for path, name in expand_inputs(inputs):
         try:
             if not path.exists():
                 raise Rejected("no such file")
+            if _escapes(path, name, inputs):
+                raise Rejected("link to a file outside the input folder")
             items = list(read_file(path, name, max_bytes))
         except Rejected as exc:
             lines.append(InputReport(source=name, status="rejected", reason=str(exc)))

@@ -19,10 +19,13 @@ def airflow_env(tmp_path_factory, tiny_marian, tiny_bart):
     """An Airflow home with a migrated SQLite database, and a briefing config using the tiny models."""
     home = tmp_path_factory.mktemp("airflow-home")
     root = tmp_path_factory.mktemp("briefing")
+    (root / "extra").mkdir()
+    (root / "secret.txt").write_text("Secret\n\nNot for the digest.")
+    (root / "extra" / "escape.txt").symlink_to(root / "secret.txt")
     models = "\n".join(f'{lang} = "{tiny_marian}"' for lang in ("fr", "de", "es", "it", "ru", "ar"))
     config = root / "briefing.toml"
     config.write_text(
-        f'input = ["{SEEDS}"]\nout = "{root / "out"}"\n\n[ingest]\nallowed_roots = ["{SEEDS}"]\n\n'
+        f'input = ["{SEEDS}"]\nout = "{root / "out"}"\n\n[ingest]\nallowed_roots = ["{SEEDS}", "{root / "extra"}"]\n\n'
         f"[translate]\nnum_beams = 1\n\n[translate.models]\n{models}\n\n"
         f'[summarise]\nmodel = "{tiny_bart}"\nnum_beams = 1\nmin_new_tokens = 4\nmax_new_tokens = 16\n'
     )
@@ -34,7 +37,7 @@ def airflow_env(tmp_path_factory, tiny_marian, tiny_bart):
         "BRIEFING_CONFIG": str(config),
     }
     subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
-    return env, root / "out"
+    return env, root
 
 
 def _dags_test(env, *args) -> subprocess.CompletedProcess:
@@ -44,7 +47,8 @@ def _dags_test(env, *args) -> subprocess.CompletedProcess:
 
 
 def test_daily_dag_runs_end_to_end(airflow_env):
-    env, out = airflow_env
+    env, root = airflow_env
+    out = root / "out"
     result = _dags_test(env, "daily_briefing", "2026-11-24")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     run_dir = out / "2026-11-24"
@@ -60,7 +64,8 @@ def test_daily_dag_runs_end_to_end(airflow_env):
 
 
 def test_on_demand_dag_takes_params_and_refuses_bad_ones(airflow_env):
-    env, out = airflow_env
+    env, root = airflow_env
+    out = root / "out"
     conf = {
         "inputs": [str(SEEDS / "001_bagdad-roquettes-zone-verte.txt")],
         "recipients": ["editor@example.org"],
@@ -72,7 +77,18 @@ def test_on_demand_dag_takes_params_and_refuses_bad_ones(airflow_env):
     assert [e["status"] for e in manifest["inputs"]] == ["included"]
     assert [p.name for p in (out / "outbox" / run_dir.name).iterdir()] == ["editor@example.org.eml"]
 
-    escape = {"inputs": [str(SEEDS.parent / "pyproject.toml")]}
+    for bad in (
+        {"inputs": [str(SEEDS.parent / "pyproject.toml")]},
+        {"inputs": [str(SEEDS / ".." / "pyproject.toml")]},
+        {"template": "../../etc/passwd"},
+        {"recipients": ["a@example.org\r\nBcc: victim@example.org"]},
+        {"date": "yesterday"},
+    ):
+        refused = _dags_test(env, "briefing_on_demand", "2026-11-22", "-c", json.dumps(bad))
+        assert refused.returncode != 0, bad
+        assert "Invalid input for param" in refused.stdout + refused.stderr, bad
+
+    escape = {"inputs": [str(root / "extra" / "escape.txt")]}
     refused = _dags_test(env, "briefing_on_demand", "2026-11-22", "-c", json.dumps(escape))
     assert refused.returncode != 0
     assert "outside the allowed roots" in refused.stdout + refused.stderr

@@ -133,3 +133,14 @@ def test_duplicate_files_are_reported_against_the_first(tmp_path):
 def test_missing_input_is_rejected_not_raised(tmp_path):
     (report,) = ingest([tmp_path / "missing.txt"]).report
     assert (report.status, report.reason) == ("rejected", "no such file")
+
+
+def test_a_link_out_of_an_input_folder_is_rejected(tmp_path):
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    (tmp_path / "secret.txt").write_text("Secret\n\nNot for the digest.")
+    (folder / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    (folder / "ok.txt").write_text("Headline\n\nA body.")
+    result = ingest([folder])
+    assert [a.title for a in result.articles] == ["Headline"]
+    assert _by_source(result)["inputs/leak.txt"].reason == "link to a file outside the input folder"

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# A real local Airflow 3 (API server, scheduler, DAG processor) on 127.0.0.1 with this project's DAGs.
+# Usage: scripts/airflow.sh start|stop|status. Metadata (SQLite), logs and pids live in $AIRFLOW_HOME.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+project=$PWD
+venv=${VENV:-$project/.venv}
+port=${AIRFLOW_PORT:-8080}
+
+export AIRFLOW_HOME=${AIRFLOW_HOME:-$project/.airflow}
+export AIRFLOW__CORE__DAGS_FOLDER=$project/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__EXECUTOR=LocalExecutor
+# One task at a time by default: two cores, and model-heavy tasks are further limited by their pool.
+export AIRFLOW__CORE__PARALLELISM=${AIRFLOW__CORE__PARALLELISM:-2}
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=False
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$port/execution/
+export AIRFLOW__API__HOST=127.0.0.1
+export AIRFLOW__API__PORT=$port
+export AIRFLOW__API__BASE_URL=http://127.0.0.1:$port
+export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=${AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL:-10}
+export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE=${AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE:-True}
+run_dir=$AIRFLOW_HOME/run
+passwords=$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated
+
+start() {
+  mkdir -p "$run_dir" "$AIRFLOW_HOME/logs"
+  if status >/dev/null; then echo "Airflow is already running on http://127.0.0.1:$port"; return 0; fi
+  "$venv/bin/airflow" db migrate >"$AIRFLOW_HOME/logs/migrate.log" 2>&1
+  if [ ! -s "$passwords" ]; then
+    umask 077
+    printf '{"admin": "%s"}\n' "$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(12))')" >"$passwords"
+  fi
+  slots=$("$venv/bin/python" -c 'from tasks.config import load_config; import os; print(load_config(os.environ.get("BRIEFING_CONFIG") or None).models.pool_slots)')
+  "$venv/bin/airflow" pools set briefing_models "$slots" "Tasks that load translation or summary models" >/dev/null 2>&1
+  for component in api-server scheduler dag-processor; do
+    setsid nohup "$venv/bin/airflow" "$component" >"$AIRFLOW_HOME/logs/$component.log" 2>&1 &
+    echo $! >"$run_dir/$component.pid"
+  done
+  for _ in $(seq 1 120); do
+    if "$venv/bin/python" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/api/v2/monitor/health', timeout=2)" 2>/dev/null; then
+      echo "Airflow UI: http://127.0.0.1:$port  (login: admin / $("$venv/bin/python" -c "import json; print(json.load(open('$passwords'))['admin'])"))"
+      return 0
+    fi
+    sleep 1
+  done
+  echo "Airflow did not come up; see $AIRFLOW_HOME/logs/" >&2
+  stop
+  return 1
+}
+
+stop() {
+  for pidfile in "$run_dir"/*.pid; do
+    [ -e "$pidfile" ] || continue
+    pid=$(cat "$pidfile")
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+  echo "Airflow stopped"
+}
+
+status() {
+  local up=1
+  for component in api-server scheduler dag-processor; do
+    if [ -e "$run_dir/$component.pid" ] && kill -0 "$(cat "$run_dir/$component.pid")" 2>/dev/null; then
+      echo "$component: running"
+      up=0
+    else
+      echo "$component: stopped"
+    fi
+  done
+  return $up
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
