@@ -219,6 +219,12 @@ class ModelsConfig(Section):
     hub_probe_timeout: float = Field(
         3.0, description="Seconds to wait for the Hub before calling it unreachable."
     )
+    pool_slots: int = Field(
+        1,
+        ge=1,
+        description="Airflow pool `briefing_models`: model-loading tasks that may run at once on a worker "
+        "(each holds up to `cache_size` models; about 0.3 GiB per opus-mt model, 1.2 GiB for distilbart).",
+    )
 
 
 class Config(Section):

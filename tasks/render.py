@@ -1,7 +1,10 @@
-"""Render: the digest (HTML and plain text) from Jinja templates, with every article text autoescaped."""
+"""Render: the digest as an email (HTML with inlined CSS, and text) and a standalone page, from Jinja templates."""
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -11,59 +14,126 @@ from tasks.article import Article, Story
 from tasks.config import PROJECT_ROOT
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
-# Output file name -> template file suffix.
-FORMATS = {"digest.html": "html.j2", "digest.txt": "txt.j2"}
+# Output file name -> template file suffix; a template NAME renders NAME.html.j2, NAME.txt.j2, NAME.page.html.j2.
+FORMATS = {"digest.html": "html.j2", "digest.txt": "txt.j2", "page.html": "page.html.j2"}
+_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+
+LANGUAGES = {
+    "ar": "Arabic",
+    "de": "German",
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "it": "Italian",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "tr": "Turkish",
+    "zh": "Chinese",
+    "und": "undetermined",
+}
+METHODS = {
+    "single": "Model summary",
+    "chunked": "Model summary, read in {chunks} parts",
+    "extractive-fallback": "Extractive summary: the lead sentences, not a model summary",
+    "none": "No summary",
+}
 
 
 class UnknownTemplate(ValueError):
-    """A template name that is not on the allow-list."""
+    """A template name that is not on the allow-list (or not a plain name)."""
 
 
 def safe_link(url: str | None) -> str | None:
     """The URL if it is an http(s) link, else None (no `javascript:` or `data:` ever reaches a page)."""
     if not url:
         return None
-    parsed = urlparse(url.strip())
-    return url.strip() if parsed.scheme in ("http", "https") and parsed.netloc else None
+    url = url.strip()
+    if any(c.isspace() or ord(c) < 32 or c in "<>\"'`" for c in url):
+        return None
+    try:
+        parsed = urlparse(url)
+        return url if parsed.scheme in ("http", "https") and parsed.hostname else None
+    except ValueError:  # e.g. a malformed IPv6 host
+        return None
 
 
-def _environment(templates_dir: Path):
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+def plain(text: str | None) -> str:
+    """Article text as plain text: any markup in it is dropped (script and style with their content)."""
+    import nh3
 
-    return Environment(
-        loader=FileSystemLoader(str(templates_dir)),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    text = text or ""
+    # Decoding entities can reveal markup (`&lt;script&gt;`), so strip and decode until nothing changes.
+    for _ in range(8):
+        stripped = html.unescape(nh3.clean(text, tags=set(), clean_content_tags={"script", "style"}))
+        if stripped == text:
+            break
+        text = stripped
+    return text.strip()
+
+
+def published_label(value: str | None) -> str:
+    """A publication date as `23 Nov 2026` when it parses (ISO 8601 or RFC 2822), else the plain text."""
+    from email.utils import parsedate_to_datetime
+
+    text = plain(value)
+    for parse in (dt.datetime.fromisoformat, parsedate_to_datetime):
+        try:
+            day = parse(text)
+        except (TypeError, ValueError, IndexError):
+            continue
+        return f"{day.day} {day:%b %Y}"
+    return text
+
+
+def language_name(code: str) -> str:
+    """An English language name for an ISO 639-1 code (the code itself if unknown)."""
+    return LANGUAGES.get(code, code)
+
+
+def _flags(members: list[Article], story: Story) -> list[dict[str, str]]:
+    flags: list[dict[str, str]] = []
+    for member in members:
+        flags.extend({"kind": f.kind, "text": plain(f.message)} for f in member.flags)
+        shown = {f.kind for f in member.flags}  # the repair stage already summarised these kinds as flags
+        for flag in member.repair.flags if member.repair else ():
+            if flag.get("kind") not in shown:
+                message = plain(str(flag.get("message", "")))
+                flags.append({"kind": "check-source", "text": f"check against source: {message}"})
+    if story.summary:
+        flags.extend({"kind": f.kind, "text": plain(f.message)} for f in story.summary.flags)
+    repairs = sum(len(m.repair.changes) for m in members if m.repair)
+    if repairs:
+        text = f"{repairs} machine-translation repair{'s' if repairs != 1 else ''}"
+        flags.append({"kind": "repairs", "text": text})
+    unique = {(f["kind"], f["text"]): f for f in flags}
+    return list(unique.values())
 
 
 def story_view(story: Story, articles: dict[str, Article]) -> dict[str, Any]:
-    """What a template needs to show one story."""
+    """What a template needs to show one story; every article string made plain text."""
     members = [articles[i] for i in story.article_ids]
-    flags: list[str] = []
-    for member in members:
-        flags.extend(f.message for f in member.flags)
-    if story.summary:
-        flags.extend(f.message for f in story.summary.flags)
-    repairs = sum(len(m.repair.changes) for m in members if m.repair)
+    summary = story.summary
+    method = summary.method if summary else "none"
+    model = Path(summary.model).name if summary and summary.model and method != "extractive-fallback" else ""
     return {
         "id": story.id,
-        "headline": story.headline,
-        "summary": story.summary.text if story.summary else "",
-        "method": story.summary.method if story.summary else "none",
-        "chunks": story.summary.chunks if story.summary else 0,
-        "repairs": repairs,
-        "flags": list(dict.fromkeys(flags)),
+        "headline": plain(story.headline),
+        "summary": plain(summary.text) if summary else "",
+        "method": method,
+        "method_label": METHODS.get(method, method).format(chunks=summary.chunks if summary else 0),
+        "model": model,
+        "flags": _flags(members, story),
         "sources": [
             {
-                "outlet": m.outlet or m.source,
+                "outlet": plain(m.outlet) or plain(m.source.rsplit("/", 1)[-1]),
                 "lang": m.lang,
+                "language": language_name(m.lang),
                 "link": safe_link(m.url),
-                "published": m.published or "",
-                "title": m.title,
+                "published": published_label(m.published),
+                "title": plain(m.title),
+                "translated": m.translation is not None,
             }
             for m in members
         ],
@@ -75,18 +145,58 @@ def digest_context(
 ) -> dict[str, Any]:
     """The whole digest's template context."""
     langs = Counter(a.lang for a in articles.values())
+    day = dt.date.fromisoformat(date)
     return {
-        "title": title,
+        "title": plain(title),
         "date": date,
-        "stories": [story_view(s, articles) for s in stories],
+        "date_label": f"{day:%A} {day.day} {day:%B %Y}",
+        "stories": [{**story_view(s, articles), "number": n} for n, s in enumerate(stories, 1)],
         "counts": {
             "stories": len(stories),
             "articles": len(articles),
             "languages": len([lang for lang in langs if lang != "und"]),
             "rejected": rejected,
         },
-        "languages": sorted(langs),
+        "languages": [language_name(lang) for lang in sorted(langs) if lang != "und"],
     }
+
+
+def template_files(template: str, allowed: list[str], templates_dir: Path) -> dict[str, str]:
+    """Output file name -> template file of an allow-listed template; never a path outside templates_dir."""
+    if template not in allowed or not _NAME.fullmatch(template):
+        raise UnknownTemplate(f"template {template!r} is not allowed (allowed: {', '.join(allowed)})")
+    root = templates_dir.resolve()
+    files = {}
+    for output, suffix in FORMATS.items():
+        name = f"{template}.{suffix}"
+        path = (root / name).resolve()
+        if not path.is_relative_to(root):
+            raise UnknownTemplate(f"template {template!r} resolves outside the templates folder")
+        if not path.is_file():
+            raise UnknownTemplate(f"template {template!r} has no {name}")
+        files[output] = name
+    return files
+
+
+def _environment(templates_dir: Path):
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        # Every template but plain text is HTML and escapes whatever it prints.
+        autoescape=lambda name: not (name or "").endswith(".txt.j2"),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def inline_css(markup: str) -> str:
+    """CSS moved into style attributes for mail clients; a `<style data-css-inline="keep">` stays as it is."""
+    import css_inline
+
+    return css_inline.CSSInliner(load_remote_stylesheets=False).inline(markup)
 
 
 def render_digest(
@@ -95,11 +205,10 @@ def render_digest(
     allowed: list[str] | None = None,
     templates_dir: Path | None = None,
 ) -> dict[str, str]:
-    """Render every format of an allow-listed template, keyed by output file name (`digest.html`, ...)."""
-    allowed = allowed if allowed is not None else ["digest"]
-    if template not in allowed:
-        raise UnknownTemplate(f"template {template!r} is not allowed (allowed: {', '.join(allowed)})")
-    env = _environment(templates_dir or TEMPLATES_DIR)
-    return {
-        fmt: env.get_template(f"{template}.{suffix}").render(**context) for fmt, suffix in FORMATS.items()
-    }
+    """Every format of an allow-listed template, keyed by output file name (`digest.html`, `digest.txt`, `page.html`)."""
+    templates_dir = templates_dir or TEMPLATES_DIR
+    files = template_files(template, allowed if allowed is not None else ["digest"], templates_dir)
+    env = _environment(templates_dir)
+    parts = {output: env.get_template(name).render(**context) for output, name in files.items()}
+    parts["digest.html"] = inline_css(parts["digest.html"])
+    return parts
