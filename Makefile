@@ -12,7 +12,7 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export TRANSFORMERS_VERBOSITY := error
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint clean chromium
+.PHONY: install run test lint clean chromium airflow airflow-stop
 
 install: $(STAMP)
 
@@ -40,6 +40,13 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 		&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium not installed: the browser check will be skipped"; }
+
+# A live local Airflow (API server, scheduler, DAG processor) on 127.0.0.1; prints the UI address and login.
+airflow: $(STAMP)
+	scripts/airflow.sh start
+
+airflow-stop:
+	scripts/airflow.sh stop
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -26,6 +26,7 @@ INSIDE_ROOTS = (
 @dag(
     dag_id="briefing_on_demand",
     schedule=None,
+    is_paused_upon_creation=False,  # a triggered run should simply run; the daily DAG starts paused
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     default_args=DEFAULT_ARGS,
