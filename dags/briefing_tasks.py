@@ -146,10 +146,25 @@ def render(args: dict[str, Any], done: list[list[str]]) -> dict[str, str]:
 
 @task
 def deliver(args: dict[str, Any], paths: dict[str, str]) -> list[dict[str, str]]:
-    """Email the digest once per recipient; fails visibly if any delivery failed."""
+    """Email the digest once per recipient (SMTP from an Airflow connection when configured); fails visibly."""
+    from tasks.deliver import connection_id, smtp_from_connection
     from tasks.pipeline import run_deliver
 
-    outcomes = run_deliver(_run(args))
+    run = _run(args)
+    transport = None
+    if conn_id := connection_id(run.config.deliver.transport):
+        from airflow.sdk import BaseHook
+
+        conn = BaseHook.get_connection(conn_id)
+        transport = smtp_from_connection(
+            conn.host,
+            conn.port,
+            conn.login,
+            conn.password,
+            conn.extra_dejson,
+            timeout=run.config.deliver.smtp_timeout,
+        )
+    outcomes = run_deliver(run, transport=transport)
     failed = [f"{o['recipient']}: {o['detail']}" for o in outcomes if o["status"] == "failed"]
     if failed:
         raise RuntimeError("delivery failed for " + "; ".join(failed))

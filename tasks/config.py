@@ -193,8 +193,9 @@ class DeliverConfig(Section):
     recipients: list[str] = Field(default_factory=lambda: ["analyst@example.com"])
     subject: str = "Briefing for {date}"
     unsubscribe_url: str = Field(
-        "",
-        description="https URL for one-click unsubscribe (`{recipient}` is filled in); empty: mailto only.",
+        "https://briefing.example.org/unsubscribe?to={recipient}",
+        description="https URL for one-click unsubscribe (RFC 8058; `{recipient}` is filled in): point it at "
+        "your list's endpoint; empty: a mailto link only, without List-Unsubscribe-Post.",
     )
     pending_policy: Literal["resend", "hold"] = Field(
         "resend",

@@ -70,10 +70,19 @@ def is_local(name: str) -> bool:
     return Path(name).expanduser().is_dir()
 
 
+def looks_like_path(name: str) -> bool:
+    """Whether `name` is meant as a filesystem path (hub ids are `name` or `owner/name`)."""
+    return (
+        name.startswith(("/", "./", "../", "~")) or name.count("/") > 1 or (os.sep != "/" and os.sep in name)
+    )
+
+
 def is_cached(name: str) -> bool:
     """Whether a hub model's config is already in the local Hugging Face cache."""
     from huggingface_hub import try_to_load_from_cache
 
+    if looks_like_path(name):
+        return False
     return isinstance(try_to_load_from_cache(name, "config.json"), str)
 
 
@@ -81,6 +90,8 @@ def model_dir(name: str, probe_timeout: float = 3.0) -> Path:
     """The local directory holding a model: the path itself, or its snapshot in the Hugging Face cache."""
     if is_local(name):
         return Path(name).expanduser().resolve()
+    if looks_like_path(name):
+        raise ModelUnavailable(name, "no such model directory")
     offline = not hub_reachable(probe_timeout)
     if offline and not is_cached(name):
         raise ModelUnavailable(
@@ -144,7 +155,9 @@ def _user_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "briefing" / "ct2"
 
 
-def _load(name: str, probe_timeout: float, backend: str, quantization: str, threads: int) -> LoadedModel:
+def _load(
+    name: str, probe_timeout: float, backend: str, quantization: str, threads: int, inter_threads: int = 1
+) -> LoadedModel:
     from transformers import AutoTokenizer
 
     path = model_dir(name, probe_timeout)
@@ -158,6 +171,7 @@ def _load(name: str, probe_timeout: float, backend: str, quantization: str, thre
                 device="cpu",
                 compute_type=quantization,
                 intra_threads=threads,
+                inter_threads=inter_threads,
             )
         else:
             from transformers import AutoModelForSeq2SeqLM
@@ -182,7 +196,12 @@ class ModelCache:
         self._lock = threading.Lock()
 
     def get(
-        self, name: str, backend: str = "transformers", quantization: str = "int8", threads: int = 0
+        self,
+        name: str,
+        backend: str = "transformers",
+        quantization: str = "int8",
+        threads: int = 0,
+        inter_threads: int = 1,
     ) -> LoadedModel:
         """The loaded model, loading it on first use (raises ModelUnavailable)."""
         key = f"{backend}:{quantization}:{name}" if backend != "transformers" else name
@@ -193,7 +212,7 @@ class ModelCache:
                 self._models.move_to_end(key)
                 return self._models[key]
             try:
-                loaded = _load(name, self.probe_timeout, backend, quantization, threads)
+                loaded = _load(name, self.probe_timeout, backend, quantization, threads, inter_threads)
             except ModelUnavailable as exc:
                 self._failures[key] = exc
                 raise

@@ -38,3 +38,8 @@ def test_corrupt_model_directory_is_a_clear_error(tmp_path, tiny_marian):
     assert is_local(str(broken))
     with pytest.raises(ModelUnavailable, match="broken"):
         ModelCache().get(str(broken))
+
+
+def test_missing_local_directory_is_named_not_sent_to_the_hub(tmp_path):
+    with pytest.raises(ModelUnavailable, match="no such model directory"):
+        ModelCache().get(str(tmp_path / "opus-mt-fr-en"))
