@@ -1,0 +1,145 @@
+"""A real local Airflow (scripts/airflow.sh): trigger briefing_on_demand over the REST API, with good and bad Params."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tasks.config import PROJECT_ROOT
+
+from .conftest import SEEDS
+
+pytestmark = pytest.mark.slow
+SCRIPT = PROJECT_ROOT / "scripts" / "airflow.sh"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Api:
+    """A minimal client of Airflow's stable REST API (v2) with a JWT from the simple auth manager."""
+
+    def __init__(self, base: str, password: str) -> None:
+        self.base = base
+        body = self._call("POST", "/auth/token", {"username": "admin", "password": password}, auth=False)
+        self.token = body["access_token"]
+
+    def _call(self, method: str, path: str, body: dict | None = None, auth: bool = True) -> dict:
+        request = urllib.request.Request(
+            self.base + path,
+            data=json.dumps(body).encode() if body is not None else None,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        if auth:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"{}")
+
+    def get(self, path: str) -> dict:
+        return self._call("GET", path)
+
+    def post(self, path: str, body: dict) -> dict:
+        return self._call("POST", path, body)
+
+
+@pytest.fixture(scope="module")
+def live_airflow(tmp_path_factory, tiny_marian, tiny_bart):
+    """Airflow started by the project's script on a free port, stopped whatever happens."""
+    root = tmp_path_factory.mktemp("live")
+    inputs = root / "inputs"
+    inputs.mkdir()
+    for name in ("001_bagdad-roquettes-zone-verte.txt", "002_bagdad-raketen-gruene-zone.html"):
+        shutil.copy(SEEDS / name, inputs / name)
+    models = "\n".join(f'{lang} = "{tiny_marian}"' for lang in ("fr", "de"))
+    config = root / "briefing.toml"
+    config.write_text(
+        f'input = ["{inputs}"]\nout = "{root / "out"}"\n\n[ingest]\nallowed_roots = ["{inputs}"]\n\n'
+        f"[translate]\nnum_beams = 1\n\n[translate.models]\n{models}\n\n"
+        f'[summarise]\nmodel = "{tiny_bart}"\nnum_beams = 1\nmin_new_tokens = 4\nmax_new_tokens = 16\n'
+    )
+    port = _free_port()
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(root / "airflow"),
+        "AIRFLOW_PORT": str(port),
+        "BRIEFING_CONFIG": str(config),
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+    }
+    try:
+        started = subprocess.run([str(SCRIPT), "start"], env=env, capture_output=True, text=True, timeout=300)
+        assert started.returncode == 0, started.stdout + started.stderr
+        assert f"http://127.0.0.1:{port}" in started.stdout and "login: admin" in started.stdout
+        password = json.loads(
+            (root / "airflow" / "simple_auth_manager_passwords.json.generated").read_text()
+        )["admin"]
+        api = Api(f"http://127.0.0.1:{port}", password)
+        deadline = time.monotonic() + 180
+        while True:  # the DAG processor needs a moment to parse the DAG files
+            try:
+                api.get("/api/v2/dags/briefing_on_demand")
+                break
+            except urllib.error.HTTPError:
+                assert time.monotonic() < deadline, "briefing_on_demand never appeared"
+                time.sleep(2)
+        yield api, root, inputs
+    finally:
+        subprocess.run([str(SCRIPT), "stop"], env=env, capture_output=True, timeout=120)
+
+
+def _wait_for(api: Api, run_id: str, timeout: float = 600) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = api.get(f"/api/v2/dags/briefing_on_demand/dagRuns/{run_id}")["state"]
+        if state in ("success", "failed"):
+            return state
+        time.sleep(3)
+    raise AssertionError(f"run {run_id} still not finished after {timeout} s")
+
+
+def test_triggered_run_with_params_succeeds(live_airflow):
+    api, root, inputs = live_airflow
+    conf = {
+        "inputs": [str(p) for p in sorted(inputs.iterdir())],
+        "template": "digest",
+        "recipients": ["desk@example.org", "editor@example.org"],
+    }
+    run = api.post("/api/v2/dags/briefing_on_demand/dagRuns", {"logical_date": None, "conf": conf})
+    assert _wait_for(api, run["dag_run_id"]) == "success"
+    (run_dir,) = [
+        p for p in (root / "out").iterdir() if p.is_dir() and p.name[0] != "." and p.name != "outbox"
+    ]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert sorted(e["status"] for e in manifest["inputs"]) == ["included", "included"]
+    assert (run_dir / "digest.html").stat().st_size > 0
+    outbox = root / "out" / "outbox" / run_dir.name
+    assert sorted(p.name for p in outbox.iterdir()) == ["desk@example.org.eml", "editor@example.org.eml"]
+
+
+@pytest.mark.parametrize(
+    "conf",
+    [
+        {"template": "../../etc/passwd"},
+        {"inputs": ["/etc/passwd"]},
+        {"recipients": ["desk@example.org\r\nBcc: everyone@example.org"]},
+    ],
+)
+def test_invalid_params_are_refused_before_any_task_runs(live_airflow, conf):
+    api, _, _ = live_airflow
+    before = api.get("/api/v2/dags/briefing_on_demand/dagRuns")["total_entries"]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        api.post("/api/v2/dags/briefing_on_demand/dagRuns", {"logical_date": None, "conf": conf})
+    assert refused.value.code == 400
+    assert "Invalid input for param" in refused.value.read().decode()
+    assert api.get("/api/v2/dags/briefing_on_demand/dagRuns")["total_entries"] == before
