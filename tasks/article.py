@@ -141,7 +141,7 @@ def _from_dict(cls: type, data: dict[str, Any]) -> Any:
             continue
         if key in nested and value is not None:
             value = _from_dict(nested[key], value)
-        elif key == "flags":
+        elif key == "flags" and cls is not Repair:  # a Repair's flags are plain dicts (the JSONL format)
             value = tuple(Flag(**f) for f in value)
         elif key == "spans":
             value = tuple(tuple(s) for s in value)

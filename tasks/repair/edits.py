@@ -1,0 +1,128 @@
+"""Edits on an evolving text, with every change traced back to offsets in the original input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may know besides the text: the language it was translated from, the headline."""
+
+    source_lang: str | None = None
+    headline: str | None = None
+
+    @property
+    def foreign(self) -> bool:
+        """True when the text is known to be a translation from another language."""
+        return bool(self.source_lang) and self.source_lang not in ("en", "und")
+
+
+class Edit(NamedTuple):
+    """Replace `text[start:end]` (offsets into the current text, end > start) by `after`."""
+
+    start: int
+    end: int
+    after: str
+    kind: str
+    rule: str
+
+
+class Document:
+    """The text being repaired, the changes made so far and a map from current to original offsets."""
+
+    def __init__(self, text: str) -> None:
+        self.original = text
+        self.text = text
+        # Original span of each current character; None while the text is still the input.
+        self._starts: list[int] | None = None
+        self._ends: list[int] | None = None
+        self.changes: list[dict[str, Any]] = []
+        self.flags: list[dict[str, Any]] = []
+        self.protected: list[tuple[int, int]] = []
+
+    def origin(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original input that produced `text[start:end]`."""
+        if self._starts is None or self._ends is None:
+            return start, end
+        if start >= end:
+            point = self._starts[start] if start < len(self._starts) else len(self.original)
+            return point, point
+        return self._starts[start], self._ends[end - 1]
+
+    def protect(self, start: int, end: int) -> None:
+        """No later edit may touch `text[start:end]` (stored in original offsets, so edits elsewhere are fine)."""
+        self.protected.append(self.origin(start, end))
+
+    def flag(self, kind: str, rule: str, start: int, end: int, message: str) -> None:
+        """Record a flag on `text[start:end]`, in original offsets."""
+        a, b = self.origin(start, end)
+        self.flags.append({"kind": kind, "rule": rule, "start": a, "end": b, "message": message})
+
+    def _map_replacement(self, before: str, edit: Edit, new_starts: list[int], new_ends: list[int]) -> None:
+        """Map the characters of `edit.after`: what it shares with the text it replaces at either end keeps
+        its own origin (so `theFrance` -> `the France` leaves `France` traceable); the rest maps to the
+        original span of what it replaced."""
+        assert self._starts is not None and self._ends is not None
+        after = edit.after
+        prefix = 0
+        while prefix < min(len(before), len(after)) and before[prefix] == after[prefix]:
+            prefix += 1
+        suffix = 0
+        while suffix < min(len(before), len(after)) - prefix and before[-1 - suffix] == after[-1 - suffix]:
+            suffix += 1
+        new_starts += self._starts[edit.start : edit.start + prefix]
+        new_ends += self._ends[edit.start : edit.start + prefix]
+        if edit.end - suffix > edit.start + prefix:
+            a, b = self._starts[edit.start + prefix], self._ends[edit.end - suffix - 1]
+        else:  # nothing of the old text in the middle: an insertion between its neighbours
+            a = b = self._ends[edit.start + prefix - 1] if prefix else self._starts[edit.start]
+        middle = len(after) - prefix - suffix
+        new_starts += [a] * middle
+        new_ends += [b] * middle
+        new_starts += self._starts[edit.end - suffix : edit.end]
+        new_ends += self._ends[edit.end - suffix : edit.end]
+
+    def apply(self, edits: list[Edit]) -> int:
+        """Apply non-overlapping edits (overlaps and edits of protected text are skipped); returns how many."""
+        if not edits:
+            return 0
+        text = self.text
+        if self._starts is None:
+            self._starts = list(range(len(text)))
+            self._ends = list(range(1, len(text) + 1))
+        starts, ends = self._starts, self._ends
+        assert ends is not None
+        pieces: list[str] = []
+        new_starts: list[int] = []
+        new_ends: list[int] = []
+        pos = applied = 0
+        for edit in sorted(edits):
+            if edit.start < pos or edit.end <= edit.start or text[edit.start : edit.end] == edit.after:
+                continue
+            a, b = starts[edit.start], ends[edit.end - 1]
+            if any(a < q and p < b for p, q in self.protected):
+                continue
+            pieces += (text[pos : edit.start], edit.after)
+            new_starts += starts[pos : edit.start]
+            new_ends += ends[pos : edit.start]
+            self._map_replacement(text[edit.start : edit.end], edit, new_starts, new_ends)
+            pos = edit.end
+            applied += 1
+            self.changes.append(
+                {
+                    "kind": edit.kind,
+                    "rule": edit.rule,
+                    "before": self.original[a:b],
+                    "after": edit.after,
+                    "start": a,
+                    "end": b,
+                }
+            )
+        if applied:
+            pieces.append(text[pos:])
+            self.text = "".join(pieces)
+            self._starts = new_starts + starts[pos:]
+            self._ends = new_ends + ends[pos:]
+        return applied
