@@ -30,7 +30,8 @@ $(AIRFLOW_HOME)/airflow.db: $(STAMP)
 run: $(STAMP) $(AIRFLOW_HOME)/airflow.db
 	$(VENV)/bin/airflow dags test daily_briefing $(DATE) > $(AIRFLOW_HOME)/last-run.log 2>&1 \
 		|| (tail -n 60 $(AIRFLOW_HOME)/last-run.log; exit 1)
-	@$(PY) -m tasks.report out/$(DATE)
+	@cat out/$(DATE)/report.txt
+	@echo "Digest: $(CURDIR)/out/$(DATE)/digest.html"
 
 test: $(STAMP) chromium
 	$(VENV)/bin/pytest

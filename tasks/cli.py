@@ -91,6 +91,7 @@ def run(
     force: ForceOpt = False,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
+    from tasks.deliver import DeliveryError, validate_recipient
     from tasks.pipeline import RunParameterError, open_run, run_all, run_deliver
     from tasks.sources import SourcesError
 
@@ -115,17 +116,18 @@ def run(
             raise RunParameterError(
                 f"template {template!r} is not allowed ({', '.join(cfg.render.templates)})"
             )
+        for recipient in cfg.deliver.recipients if cfg.deliver.transport != "none" else []:
+            validate_recipient(recipient)
         current = open_run(cfg, date)
         paths = run_all(current, template=template, force=force, progress=True)
-    except (RunParameterError, SourcesError) as exc:
+    except (RunParameterError, SourcesError, DeliveryError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     outcomes = run_deliver(current)
+    typer.echo(current.read_output("report.txt"), nl=False)
     for name, path in paths.items():
         typer.echo(f"{name}: {path}")
     failed = [o for o in outcomes if o["status"] == "failed"]
-    for outcome in outcomes:
-        typer.echo(f"email {outcome['status']}: {outcome['recipient']} {outcome['detail']}")
     if failed:
         raise typer.Exit(code=3)
 

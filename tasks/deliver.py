@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from typing import Literal
 
 from tasks.email_message import DeliveryError, build_message, validate_address
-from tasks.ledger import Ledger
+from tasks.ledger import Ledger, StoreLedger
 from tasks.transports import (
     OutboxTransport,
     OutcomeUnknown,
@@ -60,7 +60,7 @@ def deliver(
     date: str,
     run: str,
     transport: Transport,
-    ledger: Ledger,
+    ledger: Ledger | StoreLedger,
     *,
     unsubscribe_url: str = "",
     pending_policy: Literal["resend", "hold"] = "resend",
@@ -96,7 +96,7 @@ def _deliver_one(
     key: str,
     run: str,
     transport: Transport,
-    ledger: Ledger,
+    ledger: Ledger | StoreLedger,
     pending_policy: str,
     retries: int,
     backoff: float,

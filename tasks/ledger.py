@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from tasks.store import Store
 
 _COLUMNS = {
     "run": "TEXT NOT NULL",
@@ -96,3 +98,53 @@ class Ledger:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class StoreLedger:
+    """The same ledger as blobs in a Store (`deliveries/<run>/<recipient>.json`), for object storage.
+
+    Each change is one atomic write; the delivery task of a run is the only writer of that run's rows.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _key(self, run: str, recipient: str) -> str:
+        return f"deliveries/{run}/{recipient.lower()}.json"
+
+    def get(self, run: str, recipient: str) -> Entry | None:
+        """The row of a recipient in a run, or None if never attempted."""
+        key = self._key(run, recipient)
+        return Entry(**self.store.read_json(key)) if self.store.exists(key) else None
+
+    def status(self, run: str, recipient: str) -> str | None:
+        """The recorded status, or None if never attempted."""
+        entry = self.get(run, recipient)
+        return entry.status if entry else None
+
+    def begin(self, run: str, recipient: str, message_id: str) -> None:
+        """Record an attempt as `pending` (written before anything is sent)."""
+        previous = self.get(run, recipient)
+        attempts = previous.attempts + 1 if previous else 1
+        entry = Entry(run, recipient, message_id, "pending", "", attempts, _now())
+        self.store.write_json(self._key(run, recipient), asdict(entry))
+
+    def finish(self, run: str, recipient: str, status: str, detail: str = "") -> None:
+        """Record the outcome of the current attempt: `sent`, `failed`, or `pending` with a reason."""
+        if status not in ("sent", "failed", "pending"):
+            raise ValueError(f"unknown delivery status {status!r}")
+        entry = self.get(run, recipient)
+        if entry is None:
+            raise KeyError(f"no delivery of run {run} to {recipient} was begun")
+        updated = Entry(entry.run, entry.recipient, entry.message_id, status, detail, entry.attempts, _now())
+        self.store.write_json(self._key(run, recipient), asdict(updated))
+
+    def entries(self, run: str) -> list[Entry]:
+        """Every row of a run, by recipient."""
+        return [Entry(**self.store.read_json(k)) for k in self.store.keys(f"deliveries/{run}")]
+
+
+def ledger_for(store: Store) -> Ledger | StoreLedger:
+    """SQLite beside a store on local disk; blobs in the store itself on any other filesystem."""
+    local = store.local_path("deliveries.sqlite")
+    return Ledger(local) if local else StoreLedger(store)

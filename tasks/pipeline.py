@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tasks.article import Article, Story
+from tasks.article import Article, Story, stable_id
 from tasks.config import Config
 from tasks.store import RunStore, Store
 
@@ -54,15 +56,30 @@ class Run:
     date: str
     key: str
 
-    @property
+    @functools.cached_property
     def store(self) -> RunStore:
         """The records of this run."""
         return RunStore(Store(self.config.store_url), self.key)
 
+    @functools.cached_property
+    def outputs(self) -> Store:
+        """Where the digest, manifest, report and config of every run are written (local or any fsspec URL)."""
+        return Store(self.config.out)
+
     @property
     def out_dir(self) -> Path:
-        """Where the digest, manifest and config of this run are written."""
+        """The local folder of this run's outputs (when `out` is a local path)."""
         return Path(self.config.out) / self.key
+
+    def write_output(self, name: str, text: str) -> str:
+        """Write one output file of this run atomically; returns its path or URL."""
+        key = f"{self.key}/{name}"
+        self.outputs.write_text(key, text)
+        return self.outputs.local_path(key) or f"{self.config.out.rstrip('/')}/{key}"
+
+    def read_output(self, name: str) -> str:
+        """Read one output file of this run."""
+        return self.outputs.read_text(f"{self.key}/{name}")
 
 
 def open_run(config: Config, date: str | None = None, name: str | None = None) -> Run:
@@ -73,9 +90,27 @@ def open_run(config: Config, date: str | None = None, name: str | None = None) -
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:80]
         key = f"{day}_{slug}" if slug else day
     run = Run(config=config, date=day, key=key)
-    run.out_dir.mkdir(parents=True, exist_ok=True)
-    (run.out_dir / "config.json").write_text(config.model_dump_json(indent=2))
+    run.write_output("config.json", config.model_dump_json(indent=2))
     return run
+
+
+def timed(stage: str) -> Callable:
+    """Record how long each call of a stage took, in the run store (for the run report)."""
+
+    def wrap(step: Callable) -> Callable:
+        @functools.wraps(step)
+        def timed_step(run: Run, *args, **kwargs):
+            start = time.perf_counter()
+            result = step(run, *args, **kwargs)
+            key = stable_id(stage, json.dumps(args, sort_keys=True, default=str))
+            run.store.put_json(
+                f"timings/{stage}/{key}.json", {"seconds": round(time.perf_counter() - start, 3)}
+            )
+            return result
+
+        return timed_step
+
+    return wrap
 
 
 def batches(ids: list[str], size: int) -> list[list[str]]:
@@ -92,6 +127,7 @@ def list_sources(run: Run) -> list[dict]:
     return [s.model_dump() for s in load_sources(run.config.fetch.sources)]
 
 
+@timed("fetch")
 def run_fetch(run: Run, source: dict) -> list[str]:
     """Fetch one source (new and updated items only) into the run store; returns its article ids."""
     from tasks.fetch import fetch_source
@@ -107,6 +143,7 @@ def run_fetch(run: Run, source: dict) -> list[str]:
     return [a.id for a in result.articles]
 
 
+@timed("ingest")
 def run_ingest(run: Run) -> list[list[str]]:
     """Read the input files and merge the fetched sources into the store; returns batches of article ids."""
     from tasks.ingest import InputReport, ingest, merge
@@ -123,7 +160,8 @@ def run_ingest(run: Run) -> list[list[str]]:
         ids = [line.article_id for line in lines if line.status == "included" and line.article_id]
         result = merge(result, [run.store.get_article("fetched", i) for i in ids], lines)
     for article in result.articles:
-        run.store.put_article("ingest", article)
+        if not run.store.has_article("ingest", article.id):  # same id, same content: nothing to redo
+            run.store.put_article("ingest", article)
     run.store.put_json("ingest.json", [asdict(r) for r in result.report])
     return batches([a.id for a in result.articles], run.config.ingest.batch_size)
 
@@ -139,6 +177,7 @@ def _article_stage(
     return ids
 
 
+@timed("detect")
 def run_detect(run: Run, ids: list[str], force: bool = False) -> list[str]:
     """Detect the language of a batch."""
     from tasks.detect import detect_articles
@@ -146,6 +185,7 @@ def run_detect(run: Run, ids: list[str], force: bool = False) -> list[str]:
     return _article_stage(run, "detect", ids, lambda a: detect_articles(a, run.config.detect), force)
 
 
+@timed("translate")
 def run_translate(run: Run, ids: list[str], force: bool = False) -> list[str]:
     """Translate a batch (models loaded once for the batch)."""
     from tasks.translate import translate_articles
@@ -153,6 +193,7 @@ def run_translate(run: Run, ids: list[str], force: bool = False) -> list[str]:
     return _article_stage(run, "translate", ids, lambda a: translate_articles(a, run.config), force)
 
 
+@timed("repair")
 def run_repair(run: Run, ids: list[str], force: bool = False) -> list[str]:
     """Repair the English text of a batch."""
     from tasks.repair import repair_articles
@@ -165,6 +206,7 @@ def final_articles(run: Run) -> dict[str, Article]:
     return {a.id: a for a in run.store.iter_stage(STAGES[-1])}
 
 
+@timed("stories")
 def run_stories(run: Run) -> list[list[str]]:
     """Group the articles into stories; returns batches of story ids."""
     from tasks.stories import build_stories
@@ -176,6 +218,7 @@ def run_stories(run: Run) -> list[list[str]]:
     return batches([s.id for s in stories], run.config.ingest.batch_size)
 
 
+@timed("summarise")
 def run_summarise(run: Run, story_ids: list[str], force: bool = False) -> list[str]:
     """Summarise a batch of stories."""
     from tasks.summarise import summarise_stories
@@ -216,9 +259,23 @@ def manifest(run: Run, articles: dict[str, Article], stories: list[Story]) -> di
                 flags=[asdict(f) for f in article.flags],
             )
         entries.append(entry)
-    return {"run": run.key, "date": run.date, "inputs": entries}
+    story_lines = [
+        {
+            "id": s.id,
+            "headline": s.headline,
+            "articles": list(s.article_ids),
+            "score": s.score,
+            "reason": s.reason,
+            "summary_method": s.summary.method if s.summary else None,
+            "summary_model": s.summary.model if s.summary else None,
+            "summary_chunks": s.summary.chunks if s.summary else 0,
+        }
+        for s in stories
+    ]
+    return {"run": run.key, "date": run.date, "inputs": entries, "stories": story_lines}
 
 
+@timed("render")
 def run_render(run: Run, template: str = "digest") -> dict[str, str]:
     """Write digest.html, digest.txt and manifest.json; returns their paths."""
     from tasks.render import digest_context, render_digest
@@ -231,23 +288,48 @@ def run_render(run: Run, template: str = "digest") -> dict[str, str]:
     context = digest_context(stories, articles, run.date, rejected, run.config.render.title)
     parts = render_digest(context, template, run.config.render.templates)
     run.store.put_json("digest.json", parts)
-    paths = {}
-    for name, content in parts.items():
-        _write_atomic(run.out_dir / name, content)
-        paths[name] = str(run.out_dir / name)
-    _write_atomic(run.out_dir / "manifest.json", json.dumps(report, ensure_ascii=False, indent=1))
-    paths["manifest.json"] = str(run.out_dir / "manifest.json")
+    paths = {name: run.write_output(name, content) for name, content in parts.items()}
+    paths["manifest.json"] = run.write_output(
+        "manifest.json", json.dumps(report, ensure_ascii=False, indent=1)
+    )
+    paths["report.txt"] = write_report(run)
     return paths
 
 
+def write_report(run: Run) -> str:
+    """Write the human-readable run report beside the manifest; returns its path."""
+    from tasks.report import run_report
+
+    timings: dict[str, float] = {}
+    for stage in (
+        "fetch",
+        "ingest",
+        "detect",
+        "translate",
+        "repair",
+        "stories",
+        "summarise",
+        "render",
+        "deliver",
+    ):
+        for key in run.store.store.keys(run.store.key("timings", stage)):
+            timings[stage] = timings.get(stage, 0.0) + run.store.store.read_json(key)["seconds"]
+    manifest_doc = json.loads(run.read_output("manifest.json"))
+    return run.write_output("report.txt", run_report(manifest_doc, timings, run.outputs.url, run.key))
+
+
+@timed("deliver")
 def run_deliver(
     run: Run, transport: str | Transport | None = None, recipients: list[str] | None = None
 ) -> list[dict]:
     """Email the rendered digest to every recipient exactly once; the outcomes also go into the manifest."""
-    from tasks.deliver import Ledger, deliver, make_transport
+    from tasks.deliver import deliver, make_transport
+    from tasks.ledger import ledger_for
 
     cfg = run.config.deliver
     if transport is None or isinstance(transport, str):
+        if not cfg.outbox_dir and run.outputs.local_path("outbox") is None:
+            raise RunParameterError("`out` is not a local folder: set deliver.outbox_dir, or deliver by SMTP")
         outbox = cfg.outbox_dir or str(Path(run.config.out) / "outbox")
         transport = make_transport(transport or cfg.transport, outbox, cfg.smtp_timeout)
     if transport is None:
@@ -261,27 +343,20 @@ def run_deliver(
         run.date,
         run.key,
         transport,
-        Ledger(Path(run.config.out) / "deliveries.sqlite"),
+        ledger_for(Store(run.config.store_url)),
         unsubscribe_url=cfg.unsubscribe_url,
         pending_policy=cfg.pending_policy,
         retries=cfg.retries,
         backoff=cfg.retry_backoff,
     )
     outcome = [asdict(r) for r in results]
-    _write_atomic(run.out_dir / "deliveries.json", json.dumps(outcome, indent=1))
-    manifest_path = run.out_dir / "manifest.json"
-    if manifest_path.exists():
-        report = json.loads(manifest_path.read_text(encoding="utf-8"))
+    run.write_output("deliveries.json", json.dumps(outcome, indent=1))
+    if run.outputs.exists(f"{run.key}/manifest.json"):
+        report = json.loads(run.read_output("manifest.json"))
         report["deliveries"] = outcome
-        _write_atomic(manifest_path, json.dumps(report, ensure_ascii=False, indent=1))
+        run.write_output("manifest.json", json.dumps(report, ensure_ascii=False, indent=1))
+        write_report(run)
     return outcome
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def run_all(

@@ -2,35 +2,54 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections import Counter
-from pathlib import Path
 
 
-def run_report(out_dir: str | Path) -> str:
-    """Counts by status and reason, flags, repairs and where the outputs are, from a run's manifest."""
-    out_dir = Path(out_dir)
-    manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+def _counts(counter: Counter) -> str:
+    return ", ".join(f"{key} {n}" for key, n in sorted(counter.items(), key=lambda kv: str(kv[0]))) or "none"
+
+
+def model_revision(name: str) -> str:
+    """Where a model's weights came from: its local directory or Hub snapshot (the commit), if obtainable."""
+    from tasks.models import ModelUnavailable, is_cached, is_local, model_dir
+
+    if not (is_local(name) or is_cached(name)):
+        return "not available locally"
+    try:
+        return str(model_dir(name, probe_timeout=0.1))
+    except ModelUnavailable:
+        return "not available locally"
+
+
+def run_report(manifest: dict, timings: dict[str, float], outputs: str, run_key: str) -> str:
+    """Counts per stage and status, time per stage, models and their revisions, repairs, rejections, deliveries."""
     inputs = manifest["inputs"]
-    status = Counter(e["status"] for e in inputs)
-    reasons = Counter(e["reason"] for e in inputs if e["status"] == "rejected")
-    langs = Counter(e.get("lang") for e in inputs if e["status"] == "included")
-    flags = Counter(f["kind"] for e in inputs for f in e.get("flags", []))
-    repairs = Counter(c["kind"] for e in inputs for c in e.get("repairs", []))
-    lines = [f"briefing run {manifest['run']} ({manifest['date']})"]
-    lines.append("inputs: " + ", ".join(f"{n} {s}" for s, n in sorted(status.items())))
-    lines.append("languages: " + ", ".join(f"{lang} {n}" for lang, n in sorted(langs.items())))
-    if repairs:
-        lines.append("repairs: " + ", ".join(f"{k} {n}" for k, n in sorted(repairs.items())))
-    if flags:
-        lines.append("flags: " + ", ".join(f"{k} {n}" for k, n in sorted(flags.items())))
-    for reason, n in sorted(reasons.items()):
+    included = [e for e in inputs if e["status"] == "included"]
+    lines = [f"briefing run {manifest['run']} ({manifest.get('date', '')})"]
+    lines.append("inputs: " + _counts(Counter(e["status"] for e in inputs)))
+    lines.append("languages: " + _counts(Counter(e.get("lang") for e in included)))
+    translated = sum(1 for e in included if e.get("translated_by"))
+    repaired = sum(1 for e in included if e.get("repairs"))
+    stories = manifest.get("stories", [])
+    lines.append(
+        f"stages: {len(included)} articles detected, {translated} translated, {repaired} repaired, "
+        f"{len(stories)} stories, summaries: " + _counts(Counter(s["summary_method"] for s in stories))
+    )
+    if timings:
+        lines.append("time: " + ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in timings.items()))
+    models = sorted({e["translated_by"] for e in included if e.get("translated_by")})
+    models += sorted({s["summary_model"] for s in stories if s.get("summary_model")})
+    for name in models:
+        lines.append(f"model {name}: {model_revision(name)}")
+    lines.append("repairs: " + _counts(Counter(c["kind"] for e in included for c in e.get("repairs", []))))
+    lines.append("flags: " + _counts(Counter(f["kind"] for e in included for f in e.get("flags", []))))
+    for reason, n in sorted(Counter(e["reason"] for e in inputs if e["status"] == "rejected").items()):
         lines.append(f"rejected ({n}): {reason}")
-    for name in ("digest.html", "digest.txt", "manifest.json"):
-        lines.append(f"{name}: {out_dir / name}")
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    print(run_report(sys.argv[1]))
+    deliveries = manifest.get("deliveries")
+    if deliveries is not None:
+        lines.append("emails: " + _counts(Counter(d["status"] for d in deliveries)))
+        lines.extend(
+            f"email failed: {d['recipient']}: {d['detail']}" for d in deliveries if d["status"] == "failed"
+        )
+    lines.append(f"outputs: {outputs.rstrip('/')}/{run_key}/")
+    return "\n".join(lines) + "\n"
