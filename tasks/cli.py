@@ -92,6 +92,7 @@ def run(
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
     from tasks.deliver import DeliveryError, validate_recipient
+    from tasks.models import ModelUnavailable
     from tasks.pipeline import RunParameterError, open_run, run_all, run_deliver
     from tasks.sources import SourcesError
 
@@ -123,6 +124,9 @@ def run(
     except (RunParameterError, SourcesError, DeliveryError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
+    except (OSError, ModelUnavailable) as exc:  # a full disk, a read-only folder, a missing model: one line
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
     outcomes = run_deliver(current)
     typer.echo(current.read_output("report.txt"), nl=False)
     for name, path in paths.items():

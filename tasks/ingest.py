@@ -53,6 +53,16 @@ class IngestResult:
     report: list[InputReport]
 
 
+# Control characters lxml refuses (invisible anyway), and lone surrogates, which JSON `\ud800` escapes give
+# and UTF-8 cannot encode.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+
+
 def _normalise_ws(text: str) -> str:
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n"))]
     return "\n\n".join(p for p in paragraphs if p)
@@ -75,6 +85,7 @@ def html_to_text(markup: str) -> str:
     """Plain text of an HTML fragment, one paragraph per block element."""
     import lxml.html
 
+    markup = _clean(markup)
     if "<" not in markup:
         return _normalise_ws(markup)
     try:
@@ -142,8 +153,8 @@ def read_html(name: str, text: str) -> Iterator[Article]:
 def _field(record: dict, *names: str) -> str | None:
     for name in names:
         value = record.get(name)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+        if isinstance(value, str) and (value := _clean(value).strip()):
+            return value
     return None
 
 
@@ -156,6 +167,8 @@ def read_json_record(name: str, record: object) -> Article:
     if not body:
         raise Rejected("JSON record without a text/body field")
     body = _normalise_ws(html_to_text(body) if "<p" in body else body)
+    if not body:
+        raise Rejected("JSON record whose text is only markup")
     title = " ".join(title.split()) if title else body.split("\n")[0][:120]
     return Article(
         id=stable_id(name, title, body),
@@ -170,10 +183,18 @@ def read_json_record(name: str, record: object) -> Article:
     )
 
 
+def _json_loads(text: str) -> Any:
+    """`json.loads`, with nesting too deep for the parser reported as malformed JSON, not a RecursionError."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
 def read_json(name: str, text: str) -> Iterator[Article | Rejected]:
     """A JSON object, a JSON list of objects, or JSON lines; a bad record is rejected alone."""
     try:
-        data = json.loads(text)
+        data = _json_loads(text)
         records = data if isinstance(data, list) else [data]
     except json.JSONDecodeError as exc:
         lines = [line for line in text.splitlines() if line.strip()]
@@ -182,7 +203,7 @@ def read_json(name: str, text: str) -> Iterator[Article | Rejected]:
         records = []
         for number, line in enumerate(lines, 1):
             try:
-                records.append(json.loads(line))
+                records.append(_json_loads(line))
             except json.JSONDecodeError as line_exc:
                 records.append(Rejected(f"malformed JSON: {line_exc.msg}", source=f"{name}#{number - 1}"))
     if not records:
@@ -202,7 +223,10 @@ def parse_feed(data: bytes, headers: Mapping[str, str] | None = None) -> Any:
     """feedparser's reading of an RSS or Atom document; HTTP headers (content-location, -type) when fetched."""
     import feedparser
 
-    parsed = feedparser.parse(data, response_headers=dict(headers) if headers else None)
+    try:
+        parsed = feedparser.parse(data, response_headers=dict(headers) if headers else None)
+    except Exception as exc:  # its loose parser trips over some junk (`&#xD800;`) instead of marking it bozo
+        raise Rejected(f"not a readable feed ({type(exc).__name__}: {exc})") from None
     if not parsed.entries:
         reason = f"not a readable feed ({parsed.get('bozo_exception', 'no items')})"
         raise Rejected(reason if parsed.bozo else "feed has no items")

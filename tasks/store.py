@@ -46,9 +46,11 @@ class Store:
                 os.replace(tmp, path)
             else:
                 self.fs.mv(tmp, path)
-        except BaseException:
+        except BaseException as exc:
             if self.fs.exists(tmp):
                 self.fs.rm(tmp)
+            if isinstance(exc, OSError) and exc.errno is not None and exc.filename is None:
+                exc.filename = path  # a full disk fails the write without naming the file: say which
             raise
 
     def read_bytes(self, key: str) -> bytes:

@@ -76,3 +76,18 @@ def test_bad_translation_model_spec_is_refused(tmp_path):
     result = _briefing("run", "--out", str(tmp_path), "--translation-model", "fr=somewhere")
     assert result.returncode == 2
     assert "SRC-en=PATH_OR_ID" in result.stderr
+
+
+def test_unknown_template_is_refused_before_any_work(tmp_path):
+    result = _briefing("run", "--input", str(SEEDS), "--out", str(tmp_path), "--template", "../secret")
+    assert result.returncode == 2
+    assert result.stderr == "error: template '../secret' is not allowed (digest)\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("recipient", ["a@example.com\r\nBcc: evil@example.net", "a@example.com\n"])
+def test_recipient_with_cr_or_lf_is_refused_before_any_work(tmp_path, recipient):
+    result = _briefing("run", "--input", str(SEEDS), "--out", str(tmp_path), "--to", recipient)
+    assert result.returncode == 2
+    assert result.stderr == f"error: invalid email address: {recipient!r}\n"
+    assert list(tmp_path.iterdir()) == []

@@ -144,3 +144,68 @@ def test_a_link_out_of_an_input_folder_is_rejected(tmp_path):
     result = ingest([folder])
     assert [a.title for a in result.articles] == ["Headline"]
     assert _by_source(result)["inputs/leak.txt"].reason == "link to a file outside the input folder"
+
+
+def test_a_20_mb_article_is_rejected_by_the_default_limit(tmp_path):
+    from tasks.config import load_config
+    from tasks.pipeline import open_run, run_ingest
+
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    (folder / "huge.txt").write_text("Headline\n\n" + "word " * 4_000_000)
+    (folder / "ok.txt").write_text("Headline\n\nA body paragraph.")
+    config = load_config(overrides={"input": [str(folder)], "out": str(tmp_path / "out")})
+    run = open_run(config, "2026-11-24")
+    (batch,) = run_ingest(run)
+    report = {line["source"]: line for line in run.store.get_json("ingest.json")}
+    assert report["inputs/huge.txt"]["status"] == "rejected"
+    assert report["inputs/huge.txt"]["reason"] == "file is 20,000,010 bytes, over the 5,000,000-byte limit"
+    assert report["inputs/ok.txt"]["status"] == "included"
+    assert batch == [report["inputs/ok.txt"]["article_id"]]
+
+
+def test_a_bozo_feed_with_readable_items_keeps_them_with_a_note(tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire & Co</title>'
+        b"<item><title>Un</title><link>https://example.fr/1</link><description>Premier texte.</description></item>"
+        b"<item><title>Deux</title><link>https://example.fr/2</link><description>Second texte.</description></item>"
+        b"</channel>"  # unescaped `&` and no closing </rss>: feedparser marks it bozo and recovers the items
+    )
+    result = ingest([feed])
+    assert [a.title for a in result.articles] == ["Un", "Deux"]
+    assert [r.status for r in result.report] == ["included", "included"]
+    assert all("feed is not well-formed XML; items recovered" in r.notes for r in result.report)
+    assert result.articles[0].outlet == "Wire & Co"
+
+
+def test_a_feed_that_trips_feedparser_is_rejected_not_raised(tmp_path):
+    (tmp_path / "junk.xml").write_bytes(b"<rss><a<&#xD800;</rss>")
+    (tmp_path / "good.txt").write_text("Headline\n\nA body paragraph.")
+    report = _by_source(ingest([tmp_path]))
+    assert report[f"{tmp_path.name}/junk.xml"].status == "rejected"
+    assert "not a readable feed" in report[f"{tmp_path.name}/junk.xml"].reason
+    assert report[f"{tmp_path.name}/good.txt"].status == "included"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("[" * 5000, "malformed JSON: nested too deeply"),
+        ('{"text": "x", "extra": ' + "[" * 5000 + "]" * 5000 + "}", "malformed JSON: nested too deeply"),
+        ('{"title": "Only markup", "text": "<p> </p><p><script>x()</script></p>"}', "only markup"),
+    ],
+)
+def test_json_too_deep_or_without_text_is_rejected(tmp_path, content, reason):
+    (tmp_path / "bad.json").write_text(content)
+    (report,) = ingest([tmp_path / "bad.json"]).report
+    assert report.status == "rejected" and reason in report.reason
+
+
+def test_json_escapes_utf8_cannot_encode_are_replaced_not_raised(tmp_path):
+    from tasks.article import to_json
+
+    (tmp_path / "s.json").write_text('{"title": "Caf\\ud800", "text": "<p>Un\\u001f texte \\udfff ici.</p>"}')
+    (article,) = ingest([tmp_path / "s.json"]).articles
+    assert (article.title, article.body) == ("Caf\ufffd", "Un texte \ufffd ici.")
+    assert "\ufffd" in to_json(article).encode("utf-8").decode("utf-8")  # the run store can write it
