@@ -197,8 +197,9 @@ def detect(
         return _stage("detect", config, out, date, force)
     from tasks.detect import detect_record
 
+    settings = _config(config, {}).detect
     for record in _jsonl_lines(source):
-        _emit(record if "error" in record else detect_record(record))
+        _emit(record if "error" in record else detect_record(record, settings))
 
 
 @app.command()
