@@ -96,7 +96,7 @@ class TranslateConfig(Section):
         0, ge=0, description="Threads per batch; 0: the cores this process may use, shared by inter_threads."
     )
     token_budget: int = Field(
-        256, ge=1, description="Source tokens per batch, padding included (sentences are sorted by length)."
+        512, ge=1, description="Source tokens per batch, padding included (sentences are sorted by length)."
     )
     num_beams: int = 4
     max_input_tokens: int = Field(400, description="Longer sentences are split at clause boundaries.")
