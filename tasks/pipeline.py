@@ -124,7 +124,7 @@ def list_sources(run: Run) -> list[dict]:
 
     if not run.config.fetch.sources:
         return []
-    return [s.model_dump() for s in load_sources(run.config.fetch.sources)]
+    return [{**s.model_dump(mode="json"), "id": s.id} for s in load_sources(run.config.fetch.sources)]
 
 
 @timed("fetch")
@@ -134,7 +134,7 @@ def run_fetch(run: Run, source: dict) -> list[str]:
     from tasks.seen import SeenStore
     from tasks.sources import Source
 
-    src = Source.model_validate(source)
+    src = Source.model_validate({k: v for k, v in source.items() if k != "id"})
     store = Store(run.config.store_url)
     result = SeenStore(store).apply(fetch_source(src, store, run.config.fetch, run.date), run.date)
     for article in result.articles:
