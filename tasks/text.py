@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
+from typing import Any
 
-_CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+")
+_CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+|\s+(?=[–—]\s)")
 
 
-def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
-    """Sentence spans `(start, end)` of one paragraph, by pysbd for the language (English rules otherwise)."""
+@functools.cache
+def _segmenter(lang: str) -> Any:
     import pysbd
     from pysbd.languages import LANGUAGE_CODES
 
-    segmenter = pysbd.Segmenter(
-        language=lang if lang in LANGUAGE_CODES else "en", clean=False, char_span=True
-    )
-    spans = []
-    for sent in segmenter.segment(text):
+    return pysbd.Segmenter(language=lang if lang in LANGUAGE_CODES else "en", clean=False, char_span=True)
+
+
+def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
+    """Sentence spans `(start, end)` of one paragraph, by pysbd for the language (English rules otherwise).
+
+    Spans are in order, stripped of surrounding whitespace, and together cover every non-space character.
+    """
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for sent in _segmenter(lang).segment(text):
         stripped = sent.sent.strip()
-        if stripped:
-            start = text.index(stripped, sent.start)
+        # pysbd's offsets drift when a sentence occurs twice; searching on from the last end cannot.
+        start = text.find(stripped, cursor) if stripped else -1
+        if start >= 0:
             spans.append((start, start + len(stripped)))
-    return spans or [(0, len(text))]
+            cursor = start + len(stripped)
+    return _cover(text, spans)
+
+
+def _cover(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans plus any non-space text between them as spans of its own: no character is dropped."""
+    out: list[tuple[int, int]] = []
+    cursor = 0
+    for start, end in [*spans, (len(text), len(text))]:
+        gap = text[cursor:start]
+        if gap.strip():
+            lead = len(gap) - len(gap.lstrip())
+            out.append((cursor + lead, cursor + len(gap.rstrip())))
+        if end > start:
+            out.append((start, end))
+        cursor = max(cursor, end)
+    return out
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:

@@ -1,0 +1,54 @@
+import pytest
+
+from tasks.text import fit_to_window, paragraph_spans, sentences_of, split_sentences
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def test_paragraph_spans_skip_blank_lines():
+    text = "One.\n\n\nTwo\nstill two.\n\n"
+    assert [text[s:e] for s, e in paragraph_spans(text)] == ["One.", "Two\nstill two."]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("fr", "M. Dupont est arrivé. Il a parlé à 20 h.", ["M. Dupont est arrivé.", "Il a parlé à 20 h."]),
+        ("de", "Am 3. Mai sprach er. Dann ging er.", ["Am 3. Mai sprach er.", "Dann ging er."]),
+        ("xx", "First one. Second one.", ["First one.", "Second one."]),
+    ],
+)
+def test_sentences_follow_the_language_rules(lang, text, expected):
+    assert [text[s:e] for s, e in split_sentences(text, lang)] == expected
+
+
+def test_a_repeated_sentence_keeps_its_own_offsets():
+    text = "Lire aussi. Le texte. Lire aussi. Fin."
+    spans = split_sentences(text, "fr")
+    assert [text[s:e] for s, e in spans] == ["Lire aussi.", "Le texte.", "Lire aussi.", "Fin."]
+    assert spans == sorted(spans) and len(set(spans)) == 4
+
+
+def test_sentences_cover_every_character():
+    text = "  Une phrase.   Deux… trois ?! « Quatre » — cinq.  ***  "
+    spans = split_sentences(text, "fr")
+    covered = "".join(text[s:e] for s, e in spans)
+    assert covered.replace(" ", "") == text.replace(" ", "")
+    assert all(text[s:e] == text[s:e].strip() for s, e in spans)
+
+
+def test_fit_to_window_splits_at_clauses_then_words_and_never_cuts():
+    sentence = ", ".join(f"le point {i} du rapport" for i in range(40)) + "."
+    pieces = fit_to_window(sentence, _words, 20)
+    assert len(pieces) > 1 and all(_words(p) <= 20 for p in pieces)
+    assert all(p.endswith((",", ".")) for p in pieces)  # cut after clauses, not inside them
+    assert " ".join(pieces) == sentence
+    run_on = " ".join(f"mot{i}" for i in range(50))
+    assert " ".join(fit_to_window(run_on, _words, 20)) == run_on
+    assert fit_to_window("court", _words, 20) == ["court"]
+
+
+def test_sentences_of_goes_paragraph_by_paragraph():
+    assert sentences_of("A b. C d.\n\nE f.") == ["A b.", "C d.", "E f."]
