@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -32,7 +33,7 @@ REFERENCE_BATCH = 16
 MIN_TOKENS, MAX_TOKENS = 8, 60
 
 
-def decoding():
+def decoding() -> Any:
     """The length rule every path follows."""
     from tasks.translate.backends import Decoding
 
@@ -136,7 +137,7 @@ def _reference(model_dir: Path, sentences: list[str], batch_size: int) -> dict:
     return {"seconds": time.perf_counter() - started, "load": load}
 
 
-def _config(workdir: Path, model_dir: Path):
+def _config(workdir: Path, model_dir: Path) -> Any:
     from tasks.config import load_config
 
     return load_config(
@@ -153,7 +154,7 @@ def _config(workdir: Path, model_dir: Path):
     )
 
 
-def _articles(corpus: list[dict]):
+def _articles(corpus: list[dict]) -> list[Any]:
     from tasks.article import Article, Detection
 
     return [
@@ -183,7 +184,7 @@ def _briefing(workdir: Path, model_dir: Path, corpus: list[dict], rerun_only: bo
     result: dict = {}
     if rerun_only:  # a new process, as an Airflow retry: nothing loaded, only the store is warm
         started = time.perf_counter()
-        out = translate_articles(articles, config, cache)
+        translate_articles(articles, config, cache)
         result["seconds"] = time.perf_counter() - started
         result["models_loaded"] = len(cache.loaded())
         return result
