@@ -134,7 +134,9 @@ def ct2_dir(source: Path, quantization: str = "int8") -> Path:
             return model
 
     cache_root = source.parent / f".{source.name}.ct2" if os.access(source.parent, os.W_OK) else _user_cache()
-    target = cache_root / f"{fingerprint(source)}-{quantization}"
+    from tasks.memory import model_fingerprint  # cached per process: the memory keys on the same hash
+
+    target = cache_root / f"{model_fingerprint(source)}-{quantization}"
     if (target / "model.bin").is_file():
         return target
     cache_root.mkdir(parents=True, exist_ok=True)
