@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tasks.detect import detect_language, detect_spans
-from tasks.detect.detectors import combine, detector_answers
-from tasks.detect.language import DEFAULTS, MAX_CHARS, best_language
-from tasks.detect.scripts import candidate_languages, dominant_script
+from tasks.stages.detect import detect_language, detect_spans
+from tasks.stages.detect.detectors import combine, detector_answers
+from tasks.stages.detect.language import DEFAULTS, MAX_CHARS, best_language
+from tasks.stages.detect.scripts import candidate_languages, dominant_script
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "detect"
 LANGUAGES = tuple(sorted(DEFAULTS.languages))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tasks.repair import repair
+from tasks.stages.repair import repair
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "repair"
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")

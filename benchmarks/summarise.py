@@ -39,7 +39,7 @@ BPE_VOCAB = 2000
 
 def english_sentences() -> list[str]:
     """Sentences of the English seed articles: the material the benchmark articles are drawn from."""
-    from tasks.ingest import ingest
+    from tasks.stages.ingest import ingest
     from tasks.text import sentences_of
 
     sentences = []
@@ -81,8 +81,8 @@ def articles(count: int) -> list[str]:
 
 def setup(workdir: Path, count: int) -> None:
     """Write the articles, build the random model and convert it for CTranslate2 (once; reused after)."""
-    from tasks.model_factory import build_bart
-    from tasks.models import ct2_dir
+    from tasks.models.loading import ct2_dir
+    from tests.support.model_factory import build_bart
 
     texts = articles(count)
     (workdir / "articles.json").write_text(json.dumps(texts))
@@ -147,8 +147,8 @@ def project(workdir: Path, tokens: int, threads: int, batch: int) -> dict:
     """The pipeline's summarise stage: CTranslate2 int8, stories in batches, chunks of a batch generated together."""
     from tasks.article import Article, Detection, Story
     from tasks.config import load_config
-    from tasks.models import ModelCache
-    from tasks.summarise import load_backend, summarise_stories
+    from tasks.models.loading import ModelCache
+    from tasks.stages.summarise import load_backend, summarise_stories
 
     texts = json.loads((workdir / "articles.json").read_text())
     config = load_config(

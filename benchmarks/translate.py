@@ -35,7 +35,7 @@ MIN_TOKENS, MAX_TOKENS = 8, 60
 
 def decoding() -> Any:
     """The length rule every path follows."""
-    from tasks.translate.backends import Decoding
+    from tasks.stages.translate.backends import Decoding
 
     return Decoding(beams=BEAMS, max_ratio=RATIO, max_min=0, min_ratio=RATIO)
 
@@ -72,7 +72,7 @@ def prepare(workdir: Path, articles: int, per_article: int) -> list[dict]:
     """The model (its tokenizer trained on the whole pool) built once into `workdir`, and the corpus."""
     from transformers import AutoTokenizer
 
-    from tasks.model_factory import build_marian
+    from tests.support.model_factory import build_marian
 
     model = workdir / "opus-mt-fr-en-random"
     pool, titles = make_pool()
@@ -172,11 +172,11 @@ def _articles(corpus: list[dict]) -> list[Any]:
 
 def _briefing(workdir: Path, model_dir: Path, corpus: list[dict], rerun_only: bool) -> dict:
     """The stage as configured by default (CTranslate2 int8, memory on), then again with the memory warm."""
-    from tasks.memory import model_fingerprint
-    from tasks.models import ModelCache
-    from tasks.store import Store
-    from tasks.translate import translate_articles
-    from tasks.translate.backends import Engine, load_engine
+    from tasks.models.loading import ModelCache
+    from tasks.stages.translate import translate_articles
+    from tasks.stages.translate.backends import Engine, load_engine
+    from tasks.storage.memory import model_fingerprint
+    from tasks.storage.store import Store
 
     config = _config(workdir, model_dir)
     articles = _articles(corpus)
@@ -221,8 +221,8 @@ def _memory(workdir: Path, corpus: list[dict], model_dirs: list[Path], summarise
     """Peak RSS with three language pairs and the summariser loaded in one process."""
     from tasks.article import Article, Detection
     from tasks.config import load_config
-    from tasks.models import ModelCache
-    from tasks.translate import translate_articles
+    from tasks.models.loading import ModelCache
+    from tasks.stages.translate import translate_articles
 
     langs = ["fr", "de", "es"]
     config = load_config(
@@ -271,13 +271,13 @@ def worker(args: argparse.Namespace) -> None:
     elif args.worker in ("briefing", "retry"):
         result = _briefing(workdir, model_dir, corpus, rerun_only=args.worker == "retry")
     elif args.worker == "convert":
-        from tasks.models import ct2_dir
+        from tasks.models.loading import ct2_dir
 
         started = time.perf_counter()
         ct2_dir(model_dir, _config(workdir, model_dir).translate.quantization)
         result = {"seconds": time.perf_counter() - started}
     elif args.worker == "convert-others":
-        from tasks.models import ct2_dir
+        from tasks.models.loading import ct2_dir
 
         config = _config(workdir, model_dir)
         for lang in ("de", "es"):
@@ -430,7 +430,7 @@ def main() -> None:
     )
     if not args.quick:
         for lang, seed in (("de", 1), ("es", 2)):
-            from tasks.model_factory import build_bart, build_marian
+            from tests.support.model_factory import build_bart, build_marian
 
             target = workdir / f"opus-mt-{lang}-en-random"
             if not target.exists():

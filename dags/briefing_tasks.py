@@ -30,7 +30,7 @@ def _run(args: dict[str, Any]):
 
 def _no_retry_for_missing_models(step, *call_args):
     """Run a model-loading step; a model that cannot be loaded fails the task at once (retrying cannot help)."""
-    from tasks.models import ModelUnavailable
+    from tasks.models.loading import ModelUnavailable
 
     try:
         return step(*call_args)
@@ -42,7 +42,7 @@ def _no_retry_for_missing_models(step, *call_args):
 def plan(on_demand: bool = False) -> dict[str, Any]:
     """Turn the run's params into run arguments, refusing bad ones before any work starts."""
     from tasks.config import load_config
-    from tasks.deliver import DeliveryError, validate_recipient
+    from tasks.delivery.deliver import DeliveryError, validate_recipient
     from tasks.pipeline import RunParameterError, check_inputs, parse_date
 
     context = get_current_context()
@@ -147,7 +147,7 @@ def render(args: dict[str, Any], done: list[list[str]]) -> dict[str, str]:
 @task
 def deliver(args: dict[str, Any], paths: dict[str, str]) -> list[dict[str, str]]:
     """Email the digest once per recipient (SMTP from an Airflow connection when configured); fails visibly."""
-    from tasks.deliver import connection_id, smtp_from_connection
+    from tasks.delivery.deliver import connection_id, smtp_from_connection
     from tasks.pipeline import run_deliver
 
     run = _run(args)

@@ -91,10 +91,10 @@ def run(
     force: ForceOpt = False,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
-    from tasks.deliver import DeliveryError, validate_recipient
-    from tasks.models import ModelUnavailable
+    from tasks.delivery.deliver import DeliveryError, validate_recipient
+    from tasks.models.loading import ModelUnavailable
     from tasks.pipeline import RunParameterError, open_run, run_all, run_deliver
-    from tasks.sources import SourcesError
+    from tasks.stages.fetch.sources import SourcesError
 
     overrides = _overrides(out, inputs)
     if sources:
@@ -195,7 +195,7 @@ def detect(
     """Detect languages: of a run's articles, or of JSON lines {"id", "text"} with --jsonl."""
     if not jsonl:
         return _stage("detect", config, out, date, force)
-    from tasks.detect import detect_record
+    from tasks.stages.detect import detect_record
 
     settings = _config(config, {}).detect
     for record in _jsonl_lines(source):
@@ -214,7 +214,7 @@ def repair(
     """Repair MT artefacts: of a run's articles, or of JSON lines {"id", "source_lang", "text"} with --jsonl."""
     if not jsonl:
         return _stage("repair", config, out, date, force)
-    from tasks.repair import repair_record
+    from tasks.stages.repair import repair_record
 
     for record in _jsonl_lines(source):
         _emit(record if "error" in record else repair_record(record))
@@ -236,7 +236,7 @@ def translate(
     overrides = {"translate": {"models": _translation_models(model or [])}}
     if not jsonl:
         return _stage("translate", config, out, date, force, overrides)
-    from tasks.translate import translate_record
+    from tasks.stages.translate import translate_record
 
     cfg = _config(config, overrides)
     for record in _jsonl_lines(source):
@@ -279,8 +279,8 @@ def config_cmd(
 @models_app.command("list")
 def models_list(config: ConfigOpt = None) -> None:
     """Show which model each language routes to and whether it is available locally."""
-    from tasks.models import is_cached, is_local
-    from tasks.translate import route
+    from tasks.models.loading import is_cached, is_local
+    from tasks.stages.translate import route
 
     cfg = _config(config, {})
 
@@ -305,8 +305,8 @@ def models_pull(
     config: ConfigOpt = None,
 ) -> None:
     """Download models into the Hugging Face cache (needs Hub access)."""
-    from tasks.models import is_local, pull
-    from tasks.translate import route
+    from tasks.models.loading import is_local, pull
+    from tasks.stages.translate import route
 
     cfg = _config(config, {})
     wanted = names or [

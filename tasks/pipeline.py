@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from tasks.article import Article, Story, stable_id
 from tasks.config import Config
-from tasks.store import RunStore, Store
+from tasks.storage.store import RunStore, Store
 
 if TYPE_CHECKING:
-    from tasks.transports import Transport
+    from tasks.delivery.transports import Transport
 
 STAGES = ("ingest", "detect", "translate", "repair")
 
@@ -120,7 +120,7 @@ def batches(ids: list[str], size: int) -> list[list[str]]:
 
 def list_sources(run: Run) -> list[dict]:
     """The configured HTTP sources (empty when no sources file is configured)."""
-    from tasks.sources import load_sources
+    from tasks.stages.fetch.sources import load_sources
 
     if not run.config.fetch.sources:
         return []
@@ -130,9 +130,9 @@ def list_sources(run: Run) -> list[dict]:
 @timed("fetch")
 def run_fetch(run: Run, source: dict) -> list[str]:
     """Fetch one source (new and updated items only) into the run store; returns its article ids."""
-    from tasks.fetch import fetch_source
-    from tasks.seen import SeenStore
-    from tasks.sources import Source
+    from tasks.stages.fetch.http import fetch_source
+    from tasks.stages.fetch.sources import Source
+    from tasks.storage.seen import SeenStore
 
     src = Source.model_validate({k: v for k, v in source.items() if k != "id"})
     store = Store(run.config.store_url)
@@ -146,7 +146,7 @@ def run_fetch(run: Run, source: dict) -> list[str]:
 @timed("ingest")
 def run_ingest(run: Run) -> list[list[str]]:
     """Read the input files and merge the fetched sources into the store; returns batches of article ids."""
-    from tasks.ingest import InputReport, ingest, merge
+    from tasks.stages.ingest import InputReport, ingest, merge
 
     result = ingest(run.config.input, max_bytes=run.config.ingest.max_bytes)
     for source in list_sources(run):
@@ -180,7 +180,7 @@ def _article_stage(
 @timed("detect")
 def run_detect(run: Run, ids: list[str], force: bool = False) -> list[str]:
     """Detect the language of a batch."""
-    from tasks.detect import detect_articles
+    from tasks.stages.detect import detect_articles
 
     return _article_stage(run, "detect", ids, lambda a: detect_articles(a, run.config.detect), force)
 
@@ -188,7 +188,7 @@ def run_detect(run: Run, ids: list[str], force: bool = False) -> list[str]:
 @timed("translate")
 def run_translate(run: Run, ids: list[str], force: bool = False) -> list[str]:
     """Translate a batch (models loaded once for the batch)."""
-    from tasks.translate import translate_articles
+    from tasks.stages.translate import translate_articles
 
     return _article_stage(run, "translate", ids, lambda a: translate_articles(a, run.config), force)
 
@@ -196,7 +196,7 @@ def run_translate(run: Run, ids: list[str], force: bool = False) -> list[str]:
 @timed("repair")
 def run_repair(run: Run, ids: list[str], force: bool = False) -> list[str]:
     """Repair the English text of a batch."""
-    from tasks.repair import repair_articles
+    from tasks.stages.repair import repair_articles
 
     return _article_stage(run, "repair", ids, lambda a: repair_articles(a, run.config.repair), force)
 
@@ -209,7 +209,7 @@ def final_articles(run: Run) -> dict[str, Article]:
 @timed("stories")
 def run_stories(run: Run) -> list[list[str]]:
     """Group the articles into stories; returns batches of story ids."""
-    from tasks.stories import build_stories
+    from tasks.stages.stories import build_stories
 
     stories = build_stories(list(final_articles(run).values()), run.config.stories)
     for story in stories:
@@ -221,7 +221,7 @@ def run_stories(run: Run) -> list[list[str]]:
 @timed("summarise")
 def run_summarise(run: Run, story_ids: list[str], force: bool = False) -> list[str]:
     """Summarise a batch of stories."""
-    from tasks.summarise import summarise_stories
+    from tasks.stages.summarise import summarise_stories
 
     todo = [i for i in story_ids if force or not run.store.has_story("summaries", i)]
     if todo:
@@ -278,7 +278,7 @@ def manifest(run: Run, articles: dict[str, Article], stories: list[Story]) -> di
 @timed("render")
 def run_render(run: Run, template: str = "digest") -> dict[str, str]:
     """Write digest.html, digest.txt and manifest.json; returns their paths."""
-    from tasks.render import digest_context, render_digest
+    from tasks.stages.render import digest_context, render_digest
 
     articles = final_articles(run)
     story_ids = run.store.get_json("stories.json")
@@ -323,8 +323,8 @@ def run_deliver(
     run: Run, transport: str | Transport | None = None, recipients: list[str] | None = None
 ) -> list[dict]:
     """Email the rendered digest to every recipient exactly once; the outcomes also go into the manifest."""
-    from tasks.deliver import deliver, make_transport
-    from tasks.ledger import ledger_for
+    from tasks.delivery.deliver import deliver, make_transport
+    from tasks.storage.ledger import ledger_for
 
     cfg = run.config.deliver
     if transport is None or isinstance(transport, str):

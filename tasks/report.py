@@ -11,7 +11,7 @@ def _counts(counter: Counter) -> str:
 
 def model_revision(name: str) -> str:
     """Where a model's weights came from: its local directory or Hub snapshot (the commit), if obtainable."""
-    from tasks.models import ModelUnavailable, is_cached, is_local, model_dir
+    from tasks.models.loading import ModelUnavailable, is_cached, is_local, model_dir
 
     if not (is_local(name) or is_cached(name)):
         return "not available locally"

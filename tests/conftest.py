@@ -24,7 +24,7 @@ EXAMPLES = Path(__file__).resolve().parent / "data" / "examples"
 
 def seed_corpus() -> list[str]:
     """Sentences of the seed articles: the training text of the tiny tokenizers."""
-    from tasks.ingest import ingest
+    from tasks.stages.ingest import ingest
 
     lines: list[str] = []
     for article in ingest([SEEDS]).articles:
@@ -41,7 +41,7 @@ def corpus() -> list[str]:
 @pytest.fixture(scope="session")
 def tiny_marian(tmp_path_factory: pytest.TempPathFactory, corpus: list[str]) -> Path:
     """A MarianMT model of the opus-mt architecture, tiny, with a SentencePiece vocabulary trained here."""
-    from tasks.model_factory import build_marian
+    from tests.support.model_factory import build_marian
 
     return build_marian(tmp_path_factory.mktemp("opus-mt-tiny"), corpus)
 
@@ -49,7 +49,7 @@ def tiny_marian(tmp_path_factory: pytest.TempPathFactory, corpus: list[str]) -> 
 @pytest.fixture(scope="session")
 def tiny_bart(tmp_path_factory: pytest.TempPathFactory, corpus: list[str]) -> Path:
     """A BART model of the distilbart architecture, tiny, with a byte-level BPE trained here."""
-    from tasks.model_factory import build_bart
+    from tests.support.model_factory import build_bart
 
     return build_bart(tmp_path_factory.mktemp("bart-tiny"), corpus)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tasks.config import PROJECT_ROOT
-from tasks.render import digest_context, render_digest
+from tasks.stages.render import digest_context, render_digest
 
-from .tasks.test_render import sample_records
+from tests.tasks.stages.test_render import sample_records
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = PROJECT_ROOT / "out" / "screenshots"

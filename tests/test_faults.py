@@ -19,19 +19,19 @@ import pytest
 from fsspec.implementations.local import LocalFileOpener
 from typer.testing import CliRunner
 
-import tasks.models
-import tasks.translate
+import tasks.models.loading
+import tasks.stages.translate
 from tasks.cli import app
 from tasks.config import PROJECT_ROOT, Config, load_config, to_toml
-from tasks.deliver import deliver
-from tasks.ledger import Ledger
-from tasks.models import ModelUnavailable
+from tasks.delivery.deliver import deliver
+from tasks.delivery.transports import SmtpTransport, smtp_from_url
+from tasks.models.loading import ModelUnavailable
 from tasks.pipeline import open_run, run_all, run_detect, run_ingest, run_translate
-from tasks.store import Store
-from tasks.transports import SmtpTransport, smtp_from_url
+from tasks.storage.ledger import Ledger
+from tasks.storage.store import Store
+from tests.support.smtp_server import SmtpServer
 
-from .conftest import SEEDS
-from .tasks.smtp_server import SmtpServer
+from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow
 
@@ -159,7 +159,7 @@ def test_a_stage_killed_mid_write_resumes_without_reading_the_partial_file(
 
     read: list[str] = []
     translated: list[str] = []
-    real_read, real_translate = Store.read_bytes, tasks.translate.translate_articles
+    real_read, real_translate = Store.read_bytes, tasks.stages.translate.translate_articles
 
     def recording_read(self: Store, key: str) -> bytes:
         read.append(key)
@@ -170,7 +170,7 @@ def test_a_stage_killed_mid_write_resumes_without_reading_the_partial_file(
         return real_translate(articles, config, cache)
 
     monkeypatch.setattr(Store, "read_bytes", recording_read)
-    monkeypatch.setattr(tasks.translate, "translate_articles", recording_translate)
+    monkeypatch.setattr(tasks.stages.translate, "translate_articles", recording_translate)
     run_all(run)
 
     assert read and not [k for k in read if ".tmp-" in k]
@@ -189,7 +189,7 @@ def test_a_batch_that_fails_its_first_try_is_retried_without_loss_or_duplicates(
     for batch in id_batches:
         run_detect(run, batch)
     calls: list[list[str]] = []
-    real = tasks.translate.translate_articles
+    real = tasks.stages.translate.translate_articles
 
     def flaky(articles, config, cache=None):
         calls.append([a.id for a in articles])
@@ -203,7 +203,7 @@ def test_a_batch_that_fails_its_first_try_is_retried_without_loss_or_duplicates(
 
         return first_then_crash()
 
-    monkeypatch.setattr(tasks.translate, "translate_articles", flaky)
+    monkeypatch.setattr(tasks.stages.translate, "translate_articles", flaky)
     for batch in id_batches:  # a mapped task with one retry
         try:
             run_translate(run, batch)
@@ -237,13 +237,13 @@ def test_a_truncated_model_fails_fast_naming_it_and_degrades_when_allowed(
     weights = broken / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
     loads: list[str] = []
-    real_load = tasks.models._load
+    real_load = tasks.models.loading._load
 
     def counting_load(name: str, *args, **kwargs):
         loads.append(name)
         return real_load(name, *args, **kwargs)
 
-    monkeypatch.setattr(tasks.models, "_load", counting_load)
+    monkeypatch.setattr(tasks.models.loading, "_load", counting_load)
 
     run = open_run(_config(tmp_path / "fail", tiny_marian, tiny_bart, {"fr": str(broken)}, "fail"), DATE)
     id_batches = run_ingest(run)

@@ -15,7 +15,7 @@ import pytest
 
 from tasks.config import PROJECT_ROOT
 
-from .conftest import SEEDS
+from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow
 SCRIPT = PROJECT_ROOT / "scripts" / "airflow.sh"

@@ -8,7 +8,7 @@ import pytest
 
 from tasks.config import PROJECT_ROOT
 
-from ..conftest import SEEDS
+from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import EXAMPLES, SEEDS
+from tests.conftest import EXAMPLES, SEEDS
 
 BRIEFING = str(Path(sys.executable).with_name("briefing"))
 

@@ -15,7 +15,7 @@ from tasks.pipeline import (
     run_detect,
 )
 
-from ..conftest import SEEDS
+from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow
 

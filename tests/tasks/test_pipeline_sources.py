@@ -7,8 +7,7 @@ import pytest
 
 from tasks.config import load_config
 from tasks.pipeline import list_sources, open_run, run_all
-
-from .newsserver import NewsServer, news_site
+from tests.support.newsserver import NewsServer, news_site
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ import pytest
 from tasks.config import load_config
 from tasks.pipeline import open_run, run_all, run_deliver
 
-from ..conftest import SEEDS
+from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow
 

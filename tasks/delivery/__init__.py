@@ -1,0 +1,1 @@
+"""Email delivery: messages, transports and exactly-once sending."""

@@ -1,0 +1,1 @@
+"""The pipeline stages, in order: each takes records and returns records."""

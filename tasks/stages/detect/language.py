@@ -1,0 +1,126 @@
+"""The language of one text: script shortcut, combined detectors, source hint as evidence, a confidence."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tasks.config import DetectConfig
+from tasks.stages.detect.detectors import combine, detector_answers, fasttext_probabilities
+from tasks.stages.detect.scripts import candidate_languages, dominant_script
+
+DEFAULTS = DetectConfig()
+# A source's `lang` metadata triples the odds of its language: enough to settle a close call, never
+# enough to overrule clear text.
+HINT_ODDS = 3.0
+# Past this many characters more text adds run time, not evidence.
+MAX_CHARS = 4000
+# A text outside the configured languages (Ukrainian, Catalan, ...) would otherwise get the nearest configured
+# language with full confidence. fastText knows 176 languages, but on short text it strays to neighbours
+# (and takes Chinese for Japanese), so its verdict counts only on enough non-Han text.
+OUTSIDE_MIN_LETTERS = 40
+OUTSIDE_MIN_SCORE = 0.75
+
+_NOISE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|@\w+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    """A language (ISO 639-1, or `und`) with a confidence in [0, 1]."""
+
+    lang: str
+    confidence: float
+    reliable: bool
+
+
+UNDETERMINED = LanguageGuess("und", 0.0, False)
+
+
+def normalise_code(code: Any) -> str | None:
+    """ISO 639-1 code of a metadata language tag (`fr-FR`, `pt_BR`, `zh-Hans`, `fra`), or None."""
+    if not isinstance(code, str):
+        return None
+    primary = re.split(r"[-_]", code.strip().lower(), maxsplit=1)[0]
+    if len(primary) == 2 and primary.isascii() and primary.isalpha():
+        return primary
+    if len(primary) == 3 and primary.isascii() and primary.isalpha():
+        from lingua import IsoCode639_3, Language
+
+        iso3 = getattr(IsoCode639_3, primary.upper(), None)
+        if iso3 is not None:
+            return Language.from_iso_code_639_3(iso3).iso_code_639_1.name.lower()
+    return None
+
+
+def language_probabilities(
+    text: str, languages: Iterable[str] = DEFAULTS.languages, hint: str | None = None
+) -> dict[str, float]:
+    """Probabilities of the configured languages for `text` (empty when there is no evidence).
+
+    They sum to less than 1 when the text looks like a language outside the configured ones.
+    """
+    configured = tuple(sorted(set(languages)))
+    text = _NOISE.sub(" ", text if isinstance(text, str) else "")[:MAX_CHARS]
+    script = dominant_script(text)
+    candidates = candidate_languages(script, configured)
+    if not candidates:
+        return {}
+    if len(candidates) == 1:
+        probabilities = {candidates[0]: 1.0}
+        fasttext = None
+    else:
+        answers = detector_answers(text, configured)
+        probabilities = combine(answers, candidates)
+        fasttext = answers["fasttext"]
+    hinted = normalise_code(hint)
+    if hinted in probabilities:
+        probabilities[hinted] *= HINT_ODDS
+        total = sum(probabilities.values())
+        probabilities = {lang: value / total for lang, value in probabilities.items()}
+    if script != "han" and sum(ch.isalpha() for ch in text) >= OUTSIDE_MIN_LETTERS:
+        fasttext = fasttext if fasttext is not None else fasttext_probabilities(text)
+        best = max(fasttext, key=lambda lang: (fasttext[lang], lang), default=None)
+        if best is not None and best not in configured and fasttext[best] >= OUTSIDE_MIN_SCORE:
+            outside = sum(value for lang, value in fasttext.items() if lang not in configured)
+            probabilities = {lang: value * (1.0 - outside) for lang, value in probabilities.items()}
+    return probabilities
+
+
+def best_language(probabilities: dict[str, float]) -> tuple[str, float]:
+    """The most probable language and its probability (`und`, 0 when there is none); ties go by code."""
+    if not probabilities:
+        return "und", 0.0
+    lang = min(probabilities, key=lambda code: (-probabilities[code], code))
+    return lang, probabilities[lang]
+
+
+def to_guess(lang: str, probability: float, min_confidence: float) -> LanguageGuess:
+    """A guess that is `und` and unreliable when the probability is below `min_confidence`."""
+    confidence = round(min(max(probability, 0.0), 1.0), 2)
+    if lang == "und" or confidence < min_confidence:
+        return LanguageGuess("und", confidence, False)
+    return LanguageGuess(lang, confidence, True)
+
+
+def detect_language(
+    text: str,
+    hint: str | None = None,
+    min_confidence: float = DEFAULTS.min_confidence,
+    languages: Iterable[str] = DEFAULTS.languages,
+) -> LanguageGuess:
+    """The language of `text`; `hint` (source metadata) is evidence, not truth."""
+    lang, probability = best_language(language_probabilities(text, languages, hint))
+    return to_guess(lang, probability, min_confidence)
+
+
+def detect_record(record: dict[str, Any], config: DetectConfig = DEFAULTS) -> dict[str, Any]:
+    """One `{"id", "text"}` JSON object to `{"id", "lang", "confidence", "reliable"}`."""
+    guess = detect_language(record.get("text"), None, config.min_confidence, config.languages)
+    return {
+        "id": record.get("id"),
+        "lang": guess.lang,
+        "confidence": guess.confidence,
+        "reliable": guess.reliable,
+    }

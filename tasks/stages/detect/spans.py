@@ -1,0 +1,71 @@
+"""Runs of sentences in one language inside a text, for untranslated fragments and foreign quotations."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+from tasks.stages.detect.language import DEFAULTS, best_language, detect_language, language_probabilities
+
+Span = tuple[int, int, str, float]
+
+
+@functools.cache
+def _segmenter() -> Any:
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """`(start, end)` of each sentence, trailing whitespace excluded."""
+    bounds = []
+    for sentence in _segmenter().segment(text):
+        start = sentence.start + len(sentence.sent) - len(sentence.sent.lstrip())
+        end = sentence.start + len(sentence.sent.rstrip())
+        if end > start:
+            bounds.append((start, end))
+    return bounds
+
+
+def detect_spans(
+    text: str,
+    hint: str | None = None,
+    min_confidence: float = DEFAULTS.min_confidence,
+    languages: Iterable[str] = DEFAULTS.languages,
+) -> list[Span]:
+    """Runs of sentences in one language: `(start, end, lang, confidence)`, offsets into `text`."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    whole = detect_language(text, hint, min_confidence, languages)
+    return sentence_runs(text, whole.lang if whole.reliable else hint, min_confidence, languages)
+
+
+def sentence_runs(
+    text: str, language: str | None, min_confidence: float, languages: Iterable[str]
+) -> list[Span]:
+    """Runs of sentences of `text`, whose main language (if known) is `language`.
+
+    The main language is the hint for each sentence, so a short sentence stays with it unless its own
+    evidence is clear; a sentence with too little evidence joins the run before it (or after it).
+    """
+    languages = tuple(languages)
+    sentences: list[tuple[int, int, str | None, dict[str, float]]] = []
+    for start, end in sentence_bounds(text):
+        probabilities = language_probabilities(text[start:end], languages, language)
+        lang, probability = best_language(probabilities)
+        sentences.append((start, end, lang if probability >= min_confidence else None, probabilities))
+    known = [lang for _, _, lang, _ in sentences if lang]
+    fallback = known[0] if known else "und"
+    runs: list[list[Any]] = []  # [start, end, lang, length-weighted probability, length]
+    for start, end, lang, probabilities in sentences:
+        lang = lang or (runs[-1][2] if runs else fallback)
+        weight = end - start
+        if runs and runs[-1][2] == lang:
+            runs[-1][1] = end
+            runs[-1][3] += weight * probabilities.get(lang, 0.0)
+            runs[-1][4] += weight
+        else:
+            runs.append([start, end, lang, weight * probabilities.get(lang, 0.0), weight])
+    return [(start, end, lang, round(total / weight, 2)) for start, end, lang, total, weight in runs]

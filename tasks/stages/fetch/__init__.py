@@ -1,0 +1,1 @@
+"""Fetching articles from HTTP sources: the sources file and the polite fetcher."""

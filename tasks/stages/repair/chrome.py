@@ -1,0 +1,155 @@
+"""Boilerplate and chrome: navigation, `Previous article`, cookie and newsletter banners, share prompts,
+a headline repeated at the top of the body."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from tasks.stages.repair.datafiles import load_toml
+from tasks.stages.repair.edits import Context, Edit
+
+_LINE = re.compile(r"[^\n]+")
+_SENTENCE_START = r"(?:^|(?<=[.!?] )|(?<=[.!?][\"”’)] ))"
+# A headline glued behind unrecognised chrome is cut only if that chrome is this short.
+_MAX_PREFIX_WORDS = 5
+# A linked headline under a `Next article` label: no more words than this, and no full stop.
+_MAX_LINK_WORDS = 15
+
+
+def _alternation(entries: list[dict[str, str]]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regex with a named group per entry, and the rule of each group."""
+    rules = {f"r{i}": entry["rule"] for i, entry in enumerate(entries)}
+    pattern = "|".join(f"(?P<r{i}>{entry['pattern']})" for i, entry in enumerate(entries))
+    return re.compile(pattern), rules
+
+
+@cache
+def _patterns() -> dict[str, tuple[re.Pattern[str], dict[str, str]]]:
+    data = load_toml("chrome.toml")
+    line, line_rules = _alternation(data["line"])
+    sentence, sentence_rules = _alternation(data["sentence"])
+    prefix, prefix_rules = _alternation(data["prefix"])
+    label, label_rules = _alternation(data["label"])
+    sentence = re.compile(_SENTENCE_START + f"(?:{sentence.pattern})", re.MULTILINE)
+    return {
+        "line": (line, line_rules),
+        "sentence": (sentence, sentence_rules),
+        "prefix": (prefix, prefix_rules),
+        "label": (label, label_rules),
+    }
+
+
+def normalise(text: str) -> str:
+    """Words only, case-folded: what two copies of a headline share."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _line_removals(text: str, lines: list[tuple[int, int]], doomed: dict[int, str]) -> list[Edit]:
+    """Edits removing the doomed lines with the blank space that separated them from the text kept."""
+    edits = []
+    last_kept = max((i for i in range(len(lines)) if i not in doomed), default=-1)
+    for i, rule in sorted(doomed.items()):
+        if i < last_kept:  # the line and the space after it, up to the next line
+            start, end = lines[i][0], lines[i + 1][0]
+        else:  # after the last kept line: the space before it goes instead
+            start, end = (lines[i - 1][1] if i > 0 else 0), lines[i][1]
+            if last_kept < 0 and i == len(lines) - 1:
+                end = len(text)
+        edits.append(Edit(start, end, "", "boilerplate", rule))
+    return edits
+
+
+def _prefix_length(line: str, headline: str) -> int:
+    """Characters before the copy of `headline` that ends `line`."""
+    for match in re.finditer(r"\s+", line):
+        if normalise(line[match.end() :]) == headline:
+            return match.end()
+    return 0
+
+
+def _headline(
+    text: str, lines: list[tuple[int, int]], kept: list[int], ctx: Context
+) -> tuple[dict[int, str], int]:
+    """A headline repeated at the top of the body is kept once: the lines to drop, and how many characters
+    of unrecognised chrome to cut before the first copy."""
+    if not kept:
+        return {}, 0
+    start, end = lines[kept[0]]
+    first = normalise(text[start:end])
+    if ctx.headline is not None and first and first == normalise(ctx.headline):
+        return {kept[0]: "duplicate-headline"}, 0
+    if len(kept) < 2:
+        return {}, 0
+    second = normalise(text[lines[kept[1]][0] : lines[kept[1]][1]])
+    if len(second.split()) < 2:
+        return {}, 0
+    if first == second:
+        return {kept[1]: "duplicate-headline"}, 0
+    extra = len(first.split()) - len(second.split())
+    if first.endswith(" " + second) and extra <= _MAX_PREFIX_WORDS:
+        cut = _prefix_length(text[start:end], second)
+        if cut:
+            return {kept[1]: "duplicate-headline"}, cut
+    return {}, 0
+
+
+def _looks_like_link(line: str) -> bool:
+    """A headline as a link shows it: short, without a full stop at the end."""
+    return len(line.split()) <= _MAX_LINK_WORDS and line[-1] not in ".!?:;,"
+
+
+def find(text: str, ctx: Context) -> list[Edit]:
+    """Edits removing chrome lines, chrome sentences, chrome prefixes and a repeated headline."""
+    patterns = _patterns()
+    line_re, line_rules = patterns["line"]
+    prefix_re, prefix_rules = patterns["prefix"]
+    sentence_re, sentence_rules = patterns["sentence"]
+    label_re, _ = patterns["label"]
+    lines = [_strip(text, m.start(), m.end()) for m in _LINE.finditer(text)]
+    lines = [(s, e) for s, e in lines if e > s]
+    content = list(lines)  # each line without a chrome prefix
+    doomed: dict[int, str] = {}
+    edits: dict[int, list[Edit]] = {}
+    for i, (start, end) in enumerate(lines):
+        if i - 1 in doomed and label_re.fullmatch(text, *lines[i - 1]) and _looks_like_link(text[start:end]):
+            doomed[i] = doomed[i - 1]
+            continue
+        match = line_re.fullmatch(text, start, end)
+        if match and match.lastgroup:
+            doomed[i] = line_rules[match.lastgroup]
+            continue
+        inner = edits.setdefault(i, [])
+        match = prefix_re.match(text, start, end)
+        if match and match.lastgroup and match.end() < end:
+            inner.append(Edit(start, match.end(), "", "boilerplate", prefix_rules[match.lastgroup]))
+            content[i] = (match.end(), end)
+        for match in sentence_re.finditer(text, content[i][0], end):
+            if not match.lastgroup or match.end() == match.start():
+                continue
+            if match.start() == content[i][0] and match.end() >= end:
+                doomed[i] = sentence_rules[match.lastgroup]
+                break
+            cut_start, cut_end = match.start(), match.end()
+            while cut_end < end and text[cut_end] == " ":
+                cut_end += 1
+            if cut_end == end:  # last sentence of the line: take the space before it instead
+                while cut_start > start and text[cut_start - 1] == " ":
+                    cut_start -= 1
+            inner.append(Edit(cut_start, cut_end, "", "boilerplate", sentence_rules[match.lastgroup]))
+    kept = [i for i in range(len(lines)) if i not in doomed]
+    head_doomed, cut = _headline(text, content, kept, ctx)
+    doomed.update(head_doomed)
+    if cut:
+        first = content[kept[0]][0]
+        edits[kept[0]].append(Edit(first, first + cut, "", "boilerplate", "chrome:prefix"))
+    found = [edit for i, line_edits in edits.items() if i not in doomed for edit in line_edits]
+    return found + _line_removals(text, lines, doomed)

@@ -1,0 +1,95 @@
+"""Encoding: mojibake (`donâ€™t`, `SÃ£o Paulo`) repaired with ftfy, and stray HTML entities decoded."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from functools import cache
+from typing import TYPE_CHECKING
+
+from tasks.stages.repair.edits import Context, Edit
+
+if TYPE_CHECKING:
+    from ftfy import TextFixerConfig
+
+# UTF-8 read as Latin-1/cp1252 always leaves a lead byte in this range (Â..ô) or a C1 control.
+_SUSPECT = re.compile("[\u00c2-\u00f4\u0080-\u009f]")
+# A UTF-8 lead byte read as cp1252 followed by continuation bytes read the same way (`ÄŸ` for `ğ`):
+# ftfy leaves some of these when the rest of the text looks clean.
+_CONTINUATION = "\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_MISDECODED = re.compile(
+    f"\\w*(?:[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}})[\\w{_CONTINUATION}\u00c2-\u00ef]*"
+)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+@cache
+def _config() -> TextFixerConfig:
+    from ftfy import TextFixerConfig
+
+    # Only the encoding fixes: quotes, ligatures, widths, line breaks and normalisation stay as written.
+    return TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        fix_surrogates=False,
+        remove_control_chars=False,
+        normalization=None,
+        explain=False,
+    )
+
+
+def _word_edits(before: str, after: str) -> list[Edit]:
+    """The differences between two versions of a text, widened to whole words."""
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    spans: list[list[int]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        # Outside the differing runs the two texts agree, so both sides widen in step.
+        while i1 > 0 and j1 > 0 and not before[i1 - 1].isspace() and before[i1 - 1] == after[j1 - 1]:
+            i1, j1 = i1 - 1, j1 - 1
+        while i2 < len(before) and j2 < len(after) and not before[i2].isspace() and before[i2] == after[j2]:
+            i2, j2 = i2 + 1, j2 + 1
+        if spans and i1 <= spans[-1][1]:
+            spans[-1][1], spans[-1][3] = max(i2, spans[-1][1]), max(j2, spans[-1][3])
+        else:
+            spans.append([i1, i2, j1, j2])
+    edits = []
+    for i1, i2, j1, j2 in spans:
+        if i2 > i1:
+            rule = "html-entity" if _unescape(before[i1:i2]) == after[j1:j2] else "mojibake"
+            edits.append(Edit(i1, i2, after[j1:j2], "encoding", rule))
+    return edits
+
+
+def _redecode(match: re.Match[str]) -> str:
+    """A word that is UTF-8 read as cp1252, decoded back (only if it is valid UTF-8 that way)."""
+    import ftfy.bad_codecs  # noqa: F401 - registers the sloppy-windows-1252 codec
+
+    try:
+        return match.group().encode("sloppy-windows-1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return match.group()
+
+
+def _unescape(text: str) -> str:
+    """Known HTML entities decoded (`&amp;` -> `&`); `AT&T` and unknown `&names;` stay."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group()), text) if "&" in text else text
+
+
+def find(text: str, ctx: Context) -> list[Edit]:
+    """Edits undoing mis-decoded text; clean text (including correct accents and curly quotes) is untouched."""
+    fixed = text
+    if _SUSPECT.search(text):
+        from ftfy import fix_text
+
+        fixed = fix_text(text, config=_config())
+        if fixed == text:
+            fixed = _MISDECODED.sub(_redecode, text)
+    fixed = _unescape(fixed)
+    return _word_edits(text, fixed) if fixed != text else []

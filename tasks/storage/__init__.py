@@ -1,0 +1,1 @@
+"""Where records live: the run store, shards, translation memory, seen-store and delivery ledger."""

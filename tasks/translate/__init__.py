@@ -1,6 +1,0 @@
-"""Translate: non-English sentences into English through each language's model, alignment kept, nothing cut."""
-
-from tasks.translate.routing import candidates, route, routing_table
-from tasks.translate.stage import translate_articles, translate_record
-
-__all__ = ["candidates", "route", "routing_table", "translate_articles", "translate_record"]

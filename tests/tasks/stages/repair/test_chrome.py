@@ -1,0 +1,60 @@
+"""Site chrome and a repeated headline are removed; article text that looks like chrome is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.stages.repair.chrome import find
+from tasks.stages.repair.edits import Context, Document
+
+
+def _fix(text: str, headline: str | None = None) -> tuple[str, list[str]]:
+    doc = Document(text)
+    doc.apply(find(text, Context(headline=headline)))
+    return doc.text, [c["rule"] for c in doc.changes]
+
+
+def test_navigation_prefix_and_repeated_headline_go() -> None:
+    text = "Home LATEST NEWS Rockets hit the green zone\n\nRockets hit the green zone\n\nTwo rockets fell."
+    assert _fix(text) == (
+        "Rockets hit the green zone\n\nTwo rockets fell.",
+        ["chrome:nav", "duplicate-headline"],
+    )
+
+
+def test_unknown_chrome_before_a_repeated_headline_goes_too() -> None:
+    text = "World News Rockets hit the green zone\nRockets hit the green zone\nTwo rockets fell."
+    assert _fix(text) == (
+        "Rockets hit the green zone\nTwo rockets fell.",
+        ["chrome:prefix", "duplicate-headline"],
+    )
+
+
+def test_first_body_line_repeating_the_given_headline_goes() -> None:
+    assert _fix("Rockets hit the zone\n\nTwo rockets fell.", headline="Rockets hit the zone") == (
+        "Two rockets fell.",
+        ["duplicate-headline"],
+    )
+
+
+def test_link_lines_at_the_end_go_with_their_headlines() -> None:
+    text = "Two rockets fell.\n\nPrevious articleMinister resigns\nNext article\nStrike called off"
+    assert _fix(text)[0] == "Two rockets fell."
+
+
+def test_banner_sentences_inside_a_paragraph_go() -> None:
+    text = "The vote is Sunday. We use cookies to improve your experience. Polls open at 8."
+    assert _fix(text) == ("The vote is Sunday. Polls open at 8.", ["chrome:cookie"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Home Secretary Suella Braverman said on Monday.",
+        "Next week the parliament votes.\nPrevious articles on the subject were retracted.",
+        "The share price fell.\nThe bakery sold cookies.\nSearch teams found the wreckage.",
+        "Rebels seize second city\n\nThe rebels seized the second city on Sunday.",
+    ],
+)
+def test_article_text_is_left_alone(text: str) -> None:
+    assert _fix(text) == (text, [])

@@ -1,0 +1,33 @@
+"""Mojibake and stray HTML entities are repaired; correct non-ASCII text is not touched."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.stages.repair.edits import Context, Document
+from tasks.stages.repair.encoding import find
+
+
+def _fix(text: str) -> tuple[str, list[str]]:
+    doc = Document(text)
+    doc.apply(find(text, Context()))
+    return doc.text, [c["rule"] for c in doc.changes]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "rules"),
+    [
+        ("he donâ€™t know", "he don’t know", ["mojibake"]),
+        ("in SÃ£o Paulo and MÃ¼nchen", "in São Paulo and München", ["mojibake", "mojibake"]),
+        ("President ErdoÄŸan said", "President Erdoğan said", ["mojibake"]),
+        ("AT&amp;T shares", "AT&T shares", ["html-entity"]),
+        ("AT&amp;T in SÃ£o Paulo", "AT&T in São Paulo", ["html-entity", "mojibake"]),
+    ],
+)
+def test_misdecoded_text_is_repaired_word_by_word(text: str, expected: str, rules: list[str]) -> None:
+    assert _fix(text) == (expected, rules)
+
+
+def test_correct_accents_quotes_and_symbols_are_left_alone() -> None:
+    text = "Sunday’s naïve café in Zürich, Kraków and São Paulo cost €5 or £10 — AT&T, R&D, Ärger…"
+    assert _fix(text) == (text, [])

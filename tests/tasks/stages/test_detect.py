@@ -1,0 +1,256 @@
+import itertools
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tasks.article import Article, Flag
+from tasks.config import PROJECT_ROOT, DetectConfig
+from tasks.stages.detect import LanguageGuess, detect_articles, detect_language, detect_record, detect_spans
+from tasks.stages.detect.language import language_probabilities, normalise_code
+from tests.conftest import EXAMPLES
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "detect"
+LANGUAGES = DetectConfig().languages
+
+
+def _rows(name: str) -> list[tuple[str, str]]:
+    return [tuple(line.split("\t", 1)) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
+
+
+PARAGRAPHS, HEADLINES = _rows("paragraphs.tsv"), _rows("headlines.tsv")
+MIXED = [json.loads(line) for line in (DATA / "mixed.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def _accuracy(rows: list[tuple[str, str]]) -> tuple[float, list[str]]:
+    wrong = [
+        f"{lang}: {text} -> {detect_language(text)}"
+        for lang, text in rows
+        if detect_language(text).lang != lang
+    ]
+    return 1 - len(wrong) / len(rows), wrong
+
+
+def test_the_labelled_set_has_the_shape_of_the_issue():
+    assert set(LANGUAGES) <= {lang for lang, _ in PARAGRAPHS}
+    assert min(Counter(lang for lang, _ in PARAGRAPHS).values()) >= 10
+    assert min(Counter(lang for lang, _ in HEADLINES).values()) >= 15
+    assert all(3 <= len(text.split()) <= 8 for lang, text in HEADLINES if lang != "zh")
+    assert len(MIXED) >= 10
+
+
+def test_paragraphs_meet_the_accuracy_floor():
+    accuracy, wrong = _accuracy(PARAGRAPHS)
+    assert accuracy >= 0.99, wrong
+
+
+def test_headlines_meet_the_accuracy_floor_in_every_language():
+    accuracy, wrong = _accuracy(HEADLINES)
+    assert accuracy >= 0.97, wrong
+    for lang in LANGUAGES:
+        assert _accuracy([row for row in HEADLINES if row[0] == lang])[0] >= 0.9, lang
+
+
+def test_shared_examples_match(tmp_path):
+    inputs = [json.loads(line) for line in (EXAMPLES / "detect.in.jsonl").read_text().splitlines()]
+    expected = [json.loads(line) for line in (EXAMPLES / "detect.out.jsonl").read_text().splitlines()]
+    for record, want in zip(inputs, expected, strict=True):
+        got = detect_record(record)
+        assert set(got) == {"id", "lang", "confidence", "reliable"}
+        assert (got["id"], got["lang"], got["reliable"]) == (want["id"], want["lang"], want["reliable"])
+        assert abs(got["confidence"] - want["confidence"]) <= 0.1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n ",
+        "2024 12 31 0800",
+        "!!! ... ??? -- ***",
+        "😀🎉👍🔥",
+        "https://example.com/news/2024/budget-plan",
+        "press@example.org",
+        None,
+        42,
+    ],
+)
+def test_bad_input_is_undetermined_not_an_error(text):
+    assert detect_language(text) == LanguageGuess("und", 0.0, False)
+    assert detect_record({"id": "x", "text": text}) == {
+        "id": "x",
+        "lang": "und",
+        "confidence": 0.0,
+        "reliable": False,
+    }
+    assert {span[2] for span in detect_spans(text)} <= {"und"}
+
+
+def test_urls_and_handles_are_not_evidence():
+    text = (
+        "Le gouvernement présente son budget https://example.com/the-government-unveils-its-budget @newsdesk"
+    )
+    assert detect_language(text).lang == "fr"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Правительство утвердило новый бюджет", "ru"),
+        ("الحكومة تعلن خطة جديدة", "ar"),
+        ("政府公布新的计划", "zh"),
+    ],
+)
+def test_scripts_settle_short_text(text, lang):
+    assert detect_language(text) == LanguageGuess(lang, 1.0, True)
+
+
+def test_a_script_of_no_configured_language_is_undetermined():
+    greek, hebrew, japanese = (
+        "Η κυβέρνηση ανακοίνωσε νέο σχέδιο",
+        "הממשלה הודיעה על תוכנית חדשה",
+        "政府は新しい計画を発表した",
+    )
+    for text in (greek, hebrew, japanese):
+        assert detect_language(text).lang == "und"
+    wider = [*LANGUAGES, "el", "he", "ja"]
+    assert [detect_language(t, languages=wider).lang for t in (greek, hebrew, japanese)] == ["el", "he", "ja"]
+
+
+def test_answers_stay_within_the_configured_languages():
+    for _, text in HEADLINES[:60]:
+        assert detect_language(text, languages=["en", "fr"]).lang in {"en", "fr", "und"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Уряд затвердив новий бюджет на наступний рік, повідомили у міністерстві фінансів країни.",
+        "El Govern ha aprovat aquest dimarts el pressupost per a l'any vinent amb el suport dels socis.",
+        "Regeringen har presenterat en ny budget för nästa år, meddelade finansministern på tisdagen.",
+    ],
+)
+def test_a_paragraph_in_an_unconfigured_language_is_undetermined(text):
+    guess = detect_language(text)
+    assert guess.lang == "und" and not guess.reliable
+
+
+def test_the_hint_is_evidence_not_truth():
+    english = PARAGRAPHS[[lang for lang, _ in PARAGRAPHS].index("en")][1]
+    assert detect_language(english, hint="fr-FR").lang == "en"
+    assert detect_language("", hint="fr") == LanguageGuess("und", 0.0, False)
+    # A close call between Spanish and its neighbours: the source's metadata settles it.
+    plain, hinted = (
+        language_probabilities("Banco Santander"),
+        language_probabilities("Banco Santander", hint="es"),
+    )
+    assert hinted["es"] > plain["es"]
+    assert detect_language("Banco Santander").reliable is False
+    assert detect_language("Banco Santander", hint="es") == LanguageGuess("es", round(hinted["es"], 2), True)
+
+
+@pytest.mark.parametrize(
+    ("tag", "code"),
+    [
+        ("fr-FR", "fr"),
+        ("pt_BR", "pt"),
+        ("zh-Hans-CN", "zh"),
+        ("EN", "en"),
+        ("fra", "fr"),
+        ("deu", "de"),
+        ("", None),
+        ("x", None),
+        (None, None),
+        (7, None),
+    ],
+)
+def test_metadata_tags_become_iso_639_1(tag, code):
+    assert normalise_code(tag) == code
+
+
+def test_confidence_is_bounded_and_thresholded():
+    for _, text in HEADLINES[::10] + PARAGRAPHS[::10]:
+        guess = detect_language(text, min_confidence=0.999)
+        assert 0.0 <= guess.confidence <= 1.0
+        assert guess.reliable == (guess.confidence >= 0.999)
+        assert guess.reliable or guess.lang == "und"
+
+
+@pytest.mark.parametrize("record", MIXED, ids=lambda r: "-".join(lang for lang, _ in r["segments"]))
+def test_spans_find_each_language_of_a_mixed_paragraph(record):
+    text = " ".join(segment for _, segment in record["segments"])
+    spans = detect_spans(text)
+    assert [s[0] for s in spans] == sorted(s[0] for s in spans)
+    assert all(0 <= start < end <= len(text) and 0 <= conf <= 1 for start, end, _, conf in spans)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+    offset = 0
+    for lang, segment in record["segments"]:
+        inside = [s for s in spans if s[0] <= offset and offset + len(segment) <= s[1]]
+        assert [s[2] for s in inside] == [lang], (segment, spans)
+        offset += len(segment) + 1
+
+
+def test_a_short_sentence_stays_with_its_neighbours():
+    text = "The minister spoke for an hour about the budget. Yes. She then left for the airport."
+    assert [(s[0], s[1], s[2]) for s in detect_spans(text)] == [(0, len(text), "en")]
+
+
+def _article(**fields) -> Article:
+    return Article(**{"id": "a1", "source": "feed.xml", "format": "rss", "title": "", "body": "", **fields})
+
+
+def test_detect_articles_sets_detection_and_keeps_the_article():
+    french = _article(
+        title="Le gouvernement présente son budget",
+        body="Le gouvernement a présenté mercredi un budget en hausse. Les députés en débattront la semaine prochaine.",
+        lang_hint="fr-FR",
+        flags=(Flag("earlier", "kept", "ingest"),),
+    )
+    [done] = detect_articles([french], DetectConfig())
+    assert (done.detection.lang, done.detection.reliable, done.detection.title_lang) == ("fr", True, "fr")
+    assert done.detection.spans == ((0, len(french.body), "fr", 1.0),)
+    assert done.flags == french.flags and (done.title, done.body) == (french.title, french.body)
+
+
+def test_the_body_outweighs_a_misleading_title_and_hint():
+    body = PARAGRAPHS[[lang for lang, _ in PARAGRAPHS].index("de")][1]
+    [done] = detect_articles([_article(title="Budget news", body=body, lang_hint="en")], DetectConfig())
+    assert done.detection.lang == "de"
+
+
+@pytest.mark.parametrize(("policy", "words"), [("multilingual", "multilingual model"), ("mark", "marked")])
+def test_an_uncertain_article_is_flagged_by_policy(policy, words):
+    articles = [_article(title="", body="😀 12:30 https://example.com"), _article(id="a2", title="Paris")]
+    done = detect_articles(articles, DetectConfig(uncertain_policy=policy))
+    for article in done:
+        assert article.detection.lang == "und" and not article.detection.reliable
+        [flag] = article.flags
+        assert (flag.kind, flag.stage) == ("language-uncertain", "detect")
+        assert words in flag.message
+
+
+@pytest.mark.slow
+def test_answers_are_the_same_in_a_fresh_process():
+    texts = [text for _, text in HEADLINES[::7]] + ["Real Madrid", "Banco Santander", "rail lines remain"]
+    script = (
+        "import json, sys\n"
+        "from tasks.stages.detect.language import language_probabilities\n"
+        "texts = json.loads(sys.stdin.read())\n"
+        "print(json.dumps([{k: round(v, 9) for k, v in language_probabilities(t).items()} for t in texts]))\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+    ).stdout
+    here = [{k: round(v, 9) for k, v in language_probabilities(t).items()} for t in reversed(texts)][::-1]
+    assert json.loads(out) == here
