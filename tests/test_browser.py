@@ -16,7 +16,6 @@ import pytest
 
 from tasks.config import PROJECT_ROOT
 from tasks.stages.render import digest_context, render_digest
-
 from tests.tasks.stages.test_render import sample_records
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -29,9 +29,8 @@ from tasks.models.loading import ModelUnavailable
 from tasks.pipeline import open_run, run_all, run_detect, run_ingest, run_translate
 from tasks.storage.ledger import Ledger
 from tasks.storage.store import Store
-from tests.support.smtp_server import SmtpServer
-
 from tests.conftest import SEEDS
+from tests.support.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.slow
 

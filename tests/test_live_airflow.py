@@ -14,7 +14,6 @@ import urllib.request
 import pytest
 
 from tasks.config import PROJECT_ROOT
-
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from tasks.config import PROJECT_ROOT
-
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,6 @@ from tasks.pipeline import (
     run_deliver,
     run_detect,
 )
-
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,6 @@ import pytest
 
 from tasks.config import load_config
 from tasks.pipeline import open_run, run_all, run_deliver
-
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow

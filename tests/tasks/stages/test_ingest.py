@@ -3,7 +3,6 @@ import json
 import pytest
 
 from tasks.stages.ingest import expand_inputs, ingest
-
 from tests.conftest import SEEDS
 
 
