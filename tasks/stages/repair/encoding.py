@@ -1,4 +1,7 @@
-"""Encoding: mojibake (`donâ€™t`, `SÃ£o Paulo`) repaired with ftfy, and stray HTML entities decoded."""
+"""Encoding: mojibake (`donâ€™t`, `SÃ£o Paulo`) repaired with ftfy, and stray HTML entities decoded.
+
+A mojibake repair is kept only where the word is measurably more broken before than after (ftfy's badness
+measure, plus the marks ftfy does not weigh), so valid text such as `NESTLÉ®` is never "fixed"."""
 
 from __future__ import annotations
 
@@ -21,6 +24,10 @@ _CONTINUATION = "\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•�
 _MISDECODED = re.compile(
     f"\\w*(?:[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}})[\\w{_CONTINUATION}\u00c2-\u00ef]*"
 )
+# Marks of mis-decoding that ftfy's badness does not count: a C1 control, an IPA letter (what valid
+# text like `É®` becomes when wrongly re-decoded), a capital accented letter or cp1252 symbol inside a
+# lower-case word (`ErdoÄŸan`).
+_ODD = re.compile("[\u0080-\u009f\u0250-\u02af]|(?<=[a-z])[\u00c0-\u00deŸŠŽŒ][\u00c0-\u00ffŸŠŽŒ\u0080-\u00bf]*(?=[a-z])")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
@@ -63,8 +70,17 @@ def _word_edits(before: str, after: str) -> list[Edit]:
     for i1, i2, j1, j2 in spans:
         if i2 > i1:
             rule = "html-entity" if _unescape(before[i1:i2]) == after[j1:j2] else "mojibake"
+            if rule == "mojibake" and _broken(after[j1:j2]) >= _broken(before[i1:i2]):
+                continue  # not measurably better: valid text as written
             edits.append(Edit(i1, i2, after[j1:j2], "encoding", rule))
     return edits
+
+
+def _broken(text: str) -> int:
+    """How broken `text` looks: ftfy's badness plus the mis-decoding marks it does not weigh."""
+    from ftfy.badness import badness
+
+    return badness(text) + len(_ODD.findall(text))
 
 
 def _redecode(match: re.Match[str]) -> str:
