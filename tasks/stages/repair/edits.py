@@ -8,10 +8,12 @@ from typing import Any, NamedTuple
 
 @dataclass(frozen=True)
 class Context:
-    """What a rule may know besides the text: the language it was translated from, the headline."""
+    """What a rule may know besides the text: the language it was translated from, the headline, and
+    the source-language original it was translated from (evidence for names)."""
 
     source_lang: str | None = None
     headline: str | None = None
+    original: str | None = None
 
     @property
     def foreign(self) -> bool:
@@ -27,6 +29,7 @@ class Edit(NamedTuple):
     after: str
     kind: str
     rule: str
+    reason: str = ""  # why, beyond the rule's name (evidence from the original); recorded when set
 
 
 class Document:
@@ -110,16 +113,17 @@ class Document:
             self._map_replacement(text[edit.start : edit.end], edit, new_starts, new_ends)
             pos = edit.end
             applied += 1
-            self.changes.append(
-                {
-                    "kind": edit.kind,
-                    "rule": edit.rule,
-                    "before": self.original[a:b],
-                    "after": edit.after,
-                    "start": a,
-                    "end": b,
-                }
-            )
+            change = {
+                "kind": edit.kind,
+                "rule": edit.rule,
+                "before": self.original[a:b],
+                "after": edit.after,
+                "start": a,
+                "end": b,
+            }
+            if edit.reason:
+                change["reason"] = edit.reason
+            self.changes.append(change)
         if applied:
             pieces.append(text[pos:])
             self.text = "".join(pieces)
