@@ -9,6 +9,7 @@ from functools import cache
 
 from tasks.stages.repair.datafiles import load_toml, load_tsv
 from tasks.stages.repair.edits import Context, Edit
+from tasks.stages.repair.institutions import evidence
 from tasks.stages.repair.variants import FUNCTION, expand, from_source
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -18,6 +19,7 @@ _ARTICLE_BEFORE = re.compile(r"(?:^|(?<=[\s(\"“‘]))([Tt]he)[ \u00a0]+$")
 _ACRONYM_AFTER = re.compile(
     r"[ \u00a0]*\([ \u00a0]*([^\W\d_][\w.-]{0,11})[ \u00a0]*\)|[ \u00a0]+([A-Z][\w-]{1,7})\b"
 )
+_SENTENCE_START = re.compile(r"(?:^|[.!?][\"”’)]*\s+|\n\s*)$")
 # A calque followed by `of X` / `for X` is the start of a longer name the table does not know.
 _NAME_GOES_ON = re.compile(r"[ \u00a0]+(?:of|for|on)[ \u00a0]+(?:the[ \u00a0]+)?[A-Z]")
 
@@ -33,6 +35,7 @@ class Entity:
     article: bool  # the English name takes `the`
     english: str
     acronyms: frozenset[str]
+    natives: tuple[str, ...] = ()  # as the source-language original writes it (evidence)
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,8 @@ class _Normaliser:
         return tuple(t[2] for t in self.tokens(name) if t[2] != "the")
 
 
-def _split(cell: str) -> list[str]:
-    return [part.strip() for part in cell.split(";") if part.strip() and part.strip() != "-"]
+def _split(cell: str | None) -> list[str]:
+    return [part.strip() for part in (cell or "").split(";") if part.strip() and part.strip() != "-"]
 
 
 @cache
@@ -91,6 +94,8 @@ def _index() -> tuple[dict[str, list[Variant]], _Normaliser]:
             article=row["the"] == "the",
             english=row["english"],
             acronyms=frozenset(a.lower() for a in _split(row["acronyms"])),
+            natives=tuple(s.partition(":")[2].strip() for s in _split(row["sources"]) if ":" in s)
+            + tuple(_split(row.get("natives"))),
         )
         protected.add(norm.words(entity.english))
         protected.update(norm.words(name) for name in _split(row["accepted"]))
@@ -154,19 +159,20 @@ def find(text: str, ctx: Context) -> list[Edit]:
         hit = None
         if variants and _capitalised(text[tokens[i][0]]):
             for variant in variants:
-                if variant.needs_source and ctx.source_lang not in variant.entity.langs:
+                why = evidence(variant.entity.natives, ctx.original)
+                if variant.needs_source and ctx.source_lang not in variant.entity.langs and not why:
                     continue
                 after = _match(text, tokens, i, variant)
                 if after is None:
                     continue
                 last = next(t for t in reversed(tokens[i:after]) if t[2] not in FUNCTION)
                 if _capitalised(text[last[0]]) and not _NAME_GOES_ON.match(text, tokens[after - 1][1]):
-                    hit = (variant, after)
+                    hit = (variant, after, why)
                     break
         if hit is None:
             i += 1
             continue
-        variant, after = hit
+        variant, after, why = hit
         entity = variant.entity
         start, end = tokens[i][0], tokens[after - 1][1]
         article = _ARTICLE_BEFORE.search(text, max(0, start - 8), start)
@@ -175,6 +181,10 @@ def find(text: str, ctx: Context) -> list[Edit]:
         acronym = _ACRONYM_AFTER.match(text, end)
         if acronym and (acronym.group(1) or acronym.group(2) or "").lower() in entity.acronyms:
             end = acronym.end()
-        edits.append(Edit(start, end, entity.english, "entity_calque", f"{entity.type}:{entity.id}"))
+        english = entity.english
+        if _SENTENCE_START.search(text, max(0, start - 6), start) and english[:1].islower():
+            english = english[0].upper() + english[1:]  # `State broadcaster TRT said`
+        reason = f"{why}, confirming {text[tokens[i][0] : tokens[after - 1][1]]!r}" if why else ""
+        edits.append(Edit(start, end, english, "entity_calque", f"{entity.type}:{entity.id}", reason))
         i = after
     return edits

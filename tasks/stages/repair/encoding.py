@@ -27,7 +27,9 @@ _MISDECODED = re.compile(
 # Marks of mis-decoding that ftfy's badness does not count: a C1 control, an IPA letter (what valid
 # text like `É®` becomes when wrongly re-decoded), a capital accented letter or cp1252 symbol inside a
 # lower-case word (`ErdoÄŸan`).
-_ODD = re.compile("[\u0080-\u009f\u0250-\u02af]|(?<=[a-z])[\u00c0-\u00deŸŠŽŒ][\u00c0-\u00ffŸŠŽŒ\u0080-\u00bf]*(?=[a-z])")
+_ODD = re.compile(
+    "[\u0080-\u009f\u0250-\u02af]|(?<=[a-z])[\u00c0-\u00deŸŠŽŒ][\u00c0-\u00ffŸŠŽŒ\u0080-\u00bf]*(?=[a-z])"
+)
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 

@@ -10,7 +10,14 @@ from functools import cache
 from tasks.stages.repair.datafiles import load_toml
 from tasks.stages.repair.edits import Context, Document
 
-_NAMES = {"fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese", "de": "German", "ro": "Romanian"}
+_NAMES = {
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "de": "German",
+    "ro": "Romanian",
+}
 
 
 @dataclass(frozen=True)

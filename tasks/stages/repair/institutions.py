@@ -20,11 +20,14 @@ _SPACE = r"[ \u00a0]+"
 # Words an English writer puts before an institution's name; with them the text keeps its `the`.
 _MODIFIERS = (
     r"(?:(?:state|state-run|state-owned|state-controlled|government-run|official|semi-official|public|"
-    r"private|national|independent|pro-government|[A-Z][a-z]+n|[A-Z][a-z]+ish|[A-Z][a-z]+ese)" + _SPACE + ")*"
+    r"private|national|independent|pro-government|[A-Z][a-z]+n|[A-Z][a-z]+ish|[A-Z][a-z]+ese|"
+    r"[A-Z][a-z]+-based)" + _SPACE + ")*"
 )
 # The generic words a kind of institution is named with, as English writes them (lower or title case).
 _HEADS = {
-    "agency": r"(?:(?:[Nn]ews|NEWS|[Pp]ress|PRESS|[Ii]nformation|[Tt]elegraph(?:ic)?|[Tt]elegram)" + _SPACE + r")?"
+    "agency": r"(?:(?:[Nn]ews|NEWS|[Pp]ress|PRESS|[Ii]nformation|[Tt]elegraph(?:ic)?|[Tt]elegram)"
+    + _SPACE
+    + r")?"
     r"(?:[Aa]gency|AGENCY)",
     "media": r"(?:(?:[Pp]ublic|[Ss]tate)" + _SPACE + r")?(?:[Bb]roadcaster|[Tt]elevision|TV|[Cc]hannel|"
     r"[Nn]etwork|[Rr]adio)",
@@ -152,11 +155,19 @@ def evidence(institution_natives: tuple[str, ...], original: str | None) -> str:
     """The reason the original gives for a repair: the native name it contains, or ``""``."""
     if not original:
         return ""
-    folded = original.casefold()
     for native in institution_natives:
-        if native and native.casefold() in folded:
+        if native and _native_pattern(native).search(original):
             return f"the original names it {native!r}"
     return ""
+
+
+@cache
+def _native_pattern(native: str) -> re.Pattern[str]:
+    """A native name as a word of the original: an acronym in its own case, a longer name in any case and
+    with an inflected ending (`Anadolu Ajansı'na`, `Stortinget`)."""
+    ending = "" if len(native) >= 6 else r"(?!\w)"
+    flags = 0 if native.isupper() else re.IGNORECASE
+    return re.compile(r"(?<!\w)" + re.escape(native) + ending, flags)
 
 
 def _named_after(text: str, end: int, institution: Institution) -> bool:
@@ -178,7 +189,9 @@ def _core(match: re.Match[str]) -> str | None:
 def find(text: str, ctx: Context) -> list[Edit]:
     """Edits replacing an institution named in a translated shape by its established English name."""
     mention, cores, _ = _table()
-    if mention is None or not any(w in text for w in ("gency", "GENCY", "roadcast", "elevision", "TV", "hannel")):
+    if mention is None or not any(
+        w in text for w in ("gency", "GENCY", "roadcast", "elevision", "TV", "hannel")
+    ):
         return []
     edits = []
     for match in mention.finditer(text):
@@ -208,11 +221,11 @@ def find(text: str, ctx: Context) -> list[Edit]:
         if acronym and acronym.group(1).lower() in institution.acronyms:
             end = acronym.end()
         after = institution.english
-        if start == match.start("the") and text[start] == "T":
+        if (start == match.start("the") and text[start] == "T") or re.search(
+            r"(?:^|[.!?][\"”’)]*\s+|\n\s*)$", text[max(0, start - 4) : start]
+        ):
             after = after[0].upper() + after[1:]
         # The rule names the institution; the reason adds what the original says, when it is known.
         reason = f"{why}, confirming {core!r}" if why else ""
-        edits.append(
-            Edit(start, end, after, "entity_calque", f"{institution.type}:{institution.id}", reason)
-        )
+        edits.append(Edit(start, end, after, "entity_calque", f"{institution.type}:{institution.id}", reason))
     return edits

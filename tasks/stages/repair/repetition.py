@@ -21,7 +21,9 @@ _AND_LOOP = re.compile(r"\b(\w+(?:\s+\w+){1,5})(?:\s+and\s+\1\b){2,}", re.IGNORE
 # What may separate the copies of one word in a loop of translated text (`repelled, repelled, repelled`).
 _WORD_GAP = re.compile(r"\s+|[ \u00a0]*[,;][ \u00a0]*|[ \u00a0]*[-–—…/][ \u00a0]*")
 # Quoted passages: what someone said is kept as said, repetition and all.
-_QUOTED = re.compile(r'"[^"\n]{1,600}"|“[^”\n]{1,600}”|«[^»\n]{1,600}»|„[^“”\n]{1,600}[“”]|‘[^’\n]{1,600}’(?!\w)')
+_QUOTED = re.compile(
+    r'"[^"\n]{1,600}"|“[^”\n]{1,600}”|«[^»\n]{1,600}»|„[^“”\n]{1,600}[“”]|‘[^’\n]{1,600}’(?!\w)'
+)
 
 
 class _Lists:
@@ -56,16 +58,14 @@ def _may_loop(words: list[str], window: int) -> bool:
 
 def _quoted(text: str) -> list[tuple[int, int]]:
     """Spans of quoted speech in `text`."""
-    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)] if any(q in text for q in "\"“«„‘") else []
+    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)] if any(q in text for q in '"“«„‘') else []
 
 
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(a < end and start < b for a, b in spans)
 
 
-def _word_loop(
-    word: str, copies: int, separated: bool, english: bool, foreign: bool, lists: _Lists
-) -> bool:
+def _word_loop(word: str, copies: int, separated: bool, english: bool, foreign: bool, lists: _Lists) -> bool:
     """Whether `copies` back-to-back copies of one word are a loop (not emphasis, speech or a name)."""
     if word in lists.never_double and not separated:
         return copies >= 2  # `of of` is never written on purpose
@@ -156,7 +156,7 @@ def _unit_edits(
             k < len(units) and key and " ".join(_WORD.findall(text[units[k][0] : units[k][1]].lower())) == key
         ):
             k += 1
-        quote = any(q in text[units[i][0] : units[i][1]] for q in "\"“”«»„") or _inside(
+        quote = any(q in text[units[i][0] : units[i][1]] for q in '"“”«»„') or _inside(
             quoted, units[i][0], units[k - 1][1]
         )
         if k - i >= least and len(key.split()) >= lists.min_sentence and not quote:
