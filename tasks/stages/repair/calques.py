@@ -14,7 +14,7 @@ from tasks.stages.repair.variants import FUNCTION, expand, from_source
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # What may separate the words of one name: spaces, a hyphen, a comma in a list of fields.
-_GAP = re.compile(r"[ \u00a0]+|[ \u00a0]*[-‐–][ \u00a0]*|,[ \u00a0]+")
+_GAP = re.compile(r"['’]?[ \u00a0]+|[ \u00a0]*[-‐–][ \u00a0]*|,[ \u00a0]+")
 _ARTICLE_BEFORE = re.compile(r"(?:^|(?<=[\s(\"“‘]))([Tt]he)[ \u00a0]+$")
 _ACRONYM_AFTER = re.compile(
     r"[ \u00a0]*\([ \u00a0]*([^\W\d_][\w.-]{0,11})[ \u00a0]*\)|[ \u00a0]+([A-Z][\w-]{1,7})\b"
@@ -165,8 +165,9 @@ def find(text: str, ctx: Context) -> list[Edit]:
                 after = _match(text, tokens, i, variant)
                 if after is None:
                     continue
-                last = next(t for t in reversed(tokens[i:after]) if t[2] not in FUNCTION)
-                if _capitalised(text[last[0]]) and not _NAME_GOES_ON.match(text, tokens[after - 1][1]):
+                # A name is capitalised throughout: `the Russian news agency TASS` is a description.
+                named = all(_capitalised(text[t[0]]) for t in tokens[i:after] if t[2] not in FUNCTION)
+                if named and not _NAME_GOES_ON.match(text, tokens[after - 1][1]):
                     hit = (variant, after, why)
                     break
         if hit is None:

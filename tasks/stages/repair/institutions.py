@@ -165,18 +165,23 @@ def evidence(institution_natives: tuple[str, ...], original: str | None) -> str:
 def _native_pattern(native: str) -> re.Pattern[str]:
     """A native name as a word of the original: an acronym in its own case, a longer name in any case and
     with an inflected ending (`Anadolu Ajansı'na`, `Stortinget`)."""
+    if not _SPACED.fullmatch(native):  # CJK, Hangul, Arabic...: particles and prefixes attach to names
+        return re.compile(re.escape(native))
     ending = "" if len(native) >= 6 else r"(?!\w)"
     flags = 0 if native.isupper() else re.IGNORECASE
     return re.compile(r"(?<!\w)" + re.escape(native) + ending, flags)
 
 
-def _named_after(text: str, end: int, institution: Institution) -> bool:
-    """Whether the mention is followed by the institution's own short name (an apposition)."""
-    following = re.match(r"[ \u00a0]+([^\W_][\w-]*(?:[ \u00a0][A-Z][\w-]*)?)", text[end : end + 40])
-    if not following:
-        return False
-    words = following.group(1)
-    return _norm(words) in institution.short or _norm(words.split()[0]) in institution.short
+# Names in scripts that separate words with spaces and do not glue particles to them.
+_SPACED = re.compile(r"[\u0000-\u024f\u0370-\u04ff\u1e00-\u1fff\u2000-\u206f]+")
+
+
+def _named_after(text: str, end: int, institution: Institution) -> int:
+    """Where the institution's own short name right after a mention ends (`… Telegram Bureau TT`), or 0."""
+    following = re.match(r"[ \u00a0]+([^\W_][\w-]*)(?![\w-])", text[end : end + 40])
+    if following and _norm(following.group(1)) in institution.short | institution.acronyms:
+        return end + following.end()
+    return 0
 
 
 def _core(match: re.Match[str]) -> str | None:
@@ -215,8 +220,7 @@ def find(text: str, ctx: Context) -> list[Edit]:
         keep_article = institution.article or bool(match.group("mods"))
         if match.group("the") and not keep_article:
             start = match.start("the")
-        if _named_after(text, end, institution):
-            continue  # `the Emirati news agency WAM`: a description followed by the name itself
+        end = _named_after(text, end, institution) or end  # the name said twice is said once
         acronym = _ACRONYM_AFTER.match(text, end)
         if acronym and acronym.group(1).lower() in institution.acronyms:
             end = acronym.end()

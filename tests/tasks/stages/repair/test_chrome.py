@@ -58,3 +58,34 @@ def test_banner_sentences_inside_a_paragraph_go() -> None:
 )
 def test_article_text_is_left_alone(text: str) -> None:
     assert _fix(text) == (text, [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Home WORLD Floods hit the north of the country on Monday.",
+        "Home\nWORLD\nFloods hit the north of the country on Monday.",
+        "HOME > WORLD > ASIA Floods hit the north of the country on Monday.",
+        "Home World Floods hit the north of the country on Monday.",
+        "WORLD Floods hit the north of the country on Monday.",
+        "Floods hit the north of the country on Monday.\nShare\nFacebook\nTwitter",
+        "Floods hit the north of the country on Monday. Related Topics Floods Asia",
+        "Floods hit the north of the country on Monday. Back to top",
+    ],
+)
+def test_chrome_at_either_edge_of_a_body_goes_entirely(text: str) -> None:
+    assert _fix(text)[0] == "Floods hit the north of the country on Monday."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Home prices fell for the third month in a row.",
+        "World leaders met in Paris on Monday.",
+        "NATO Allies met on Monday in Brussels.",
+        "Floods hit.\nThe minister will travel to Asia on Monday.\nAfrica is next.",
+        "Floods hit the north on Monday. Share prices fell.",
+    ],
+)
+def test_section_and_button_words_inside_the_text_stay(text: str) -> None:
+    assert _fix(text)[0] == text

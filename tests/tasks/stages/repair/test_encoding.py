@@ -31,3 +31,10 @@ def test_misdecoded_text_is_repaired_word_by_word(text: str, expected: str, rule
 def test_correct_accents_quotes_and_symbols_are_left_alone() -> None:
     text = "Sunday’s naïve café in Zürich, Kraków and São Paulo cost €5 or £10 — AT&T, R&D, Ärger…"
     assert _fix(text) == (text, [])
+
+
+@pytest.mark.parametrize(
+    "text", ["NESTLÉ® products were recalled.", "CAFÉ™ and TOYOTA® are trademarks.", "The ÉCOLE® brand."]
+)
+def test_valid_text_that_ftfy_could_re_decode_is_left_as_written(text: str) -> None:
+    assert _fix(text) == (text, [])  # `NESTLÉ®` is not mojibake of `NESTLɮ`: nothing is measurably better
