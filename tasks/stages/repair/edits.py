@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+# What may frame a name without being part of it: `the`, an acronym in brackets, punctuation.
+_FRAME = re.compile(r"\b[Tt]he\b|\([^()]{1,15}\)")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class Document:
         self.changes: list[dict[str, Any]] = []
         self.flags: list[dict[str, Any]] = []
         self.protected: list[tuple[int, int]] = []
+        # Names that must come out as written: an edit over one must keep it (original span, text).
+        self.kept: list[tuple[int, int, str]] = []
 
     def origin(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original input that produced `text[start:end]`."""
@@ -57,6 +63,21 @@ class Document:
     def protect(self, start: int, end: int) -> None:
         """No later edit may touch `text[start:end]` (stored in original offsets, so edits elsewhere are fine)."""
         self.protected.append(self.origin(start, end))
+
+    def keep(self, start: int, end: int) -> None:
+        """`text[start:end]` must survive every edit: one over it is applied only if it keeps the text
+        (`Organization of the United Nations` -> `United Nations` keeps the name it contains)."""
+        a, b = self.origin(start, end)
+        self.kept.append((a, b, self.text[start:end].casefold()))
+
+    def _rewrites(self, a: int, b: int, after: str, kept: tuple[int, int, str]) -> bool:
+        """Whether an edit of original[a:b] would rewrite the kept name rather than a longer name
+        that contains it (`Organisation of the United Nations for Food and Agriculture`)."""
+        p, q, name = kept
+        if not (a < q and p < b) or name in after.casefold():
+            return False
+        outside = self.original[a:p] + " " + self.original[q:b]
+        return not re.search(r"[^\W\d_]", _FRAME.sub(" ", outside))
 
     def flag(self, kind: str, rule: str, start: int, end: int, message: str) -> None:
         """Record a flag on `text[start:end]`, in original offsets."""
@@ -106,6 +127,8 @@ class Document:
                 continue
             a, b = starts[edit.start], ends[edit.end - 1]
             if any(a < q and p < b for p, q in self.protected):
+                continue
+            if any(self._rewrites(a, b, edit.after, kept) for kept in self.kept):
                 continue
             pieces += (text[pos : edit.start], edit.after)
             new_starts += starts[pos : edit.start]

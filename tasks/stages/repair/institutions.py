@@ -142,13 +142,13 @@ def _table() -> tuple[re.Pattern[str] | None, dict[str, list[Core]], re.Pattern[
 
 
 def protect_accepted(doc: Document) -> None:
-    """Accepted English names in the text are protected from every later rule."""
+    """Accepted English names in the text survive every later rule (an edit may only keep them)."""
     _, _, guard = _table()
     if guard is None:
         return
     for match in guard.finditer(doc.text):
         if match.group()[:1].isupper():
-            doc.protect(match.start(), match.end())
+            doc.keep(match.start(), match.end())
 
 
 def evidence(institution_natives: tuple[str, ...], original: str | None) -> str:
@@ -222,7 +222,9 @@ def find(text: str, ctx: Context) -> list[Edit]:
             start = match.start("the")
         end = _named_after(text, end, institution) or end  # the name said twice is said once
         acronym = _ACRONYM_AFTER.match(text, end)
-        if acronym and acronym.group(1).lower() in institution.acronyms:
+        if acronym and (
+            acronym.group(1).lower() in institution.acronyms or _norm(acronym.group(1)) in institution.short
+        ):
             end = acronym.end()
         after = institution.english
         if (start == match.start("the") and text[start] == "T") or re.search(
