@@ -33,6 +33,7 @@ _HEADS = {
     r"[Nn]etwork|[Rr]adio)",
 }
 _ARTICLE = r"(?P<the>\b[Tt]he" + _SPACE + r")?"
+_LOWER = frozenset({"of", "the", "and", "for", "s"})
 _ACRONYM_AFTER = re.compile(r"[ \u00a0]*\([ \u00a0]*([^\W\d_][\w.-]{0,11})[ \u00a0]*\)")
 
 
@@ -201,8 +202,8 @@ def find(text: str, ctx: Context) -> list[Edit]:
     edits = []
     for match in mention.finditer(text):
         core = _core(match)
-        if core is None or not core[:1].isupper():
-            continue
+        if core is None or not all(w[:1].isupper() or w in _LOWER for w in re.findall(r"[^\W\d_]+", core)):
+            continue  # a name is capitalised throughout: `the French media agency` is a description
         choices = [c for c in cores.get(_norm(core), []) if _norm(core) not in c.institution.short]
         if not choices:
             continue  # the name as English writes it (`the Xinhua news agency`): nothing to repair
