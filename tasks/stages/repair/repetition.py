@@ -16,10 +16,11 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _LINE = re.compile(r"[^\n]+")
 _SENTENCE = re.compile(r"[^\s.!?][^.!?]*(?:[.!?]+[\"”’)]*|$)")
 # Copies of a phrase may be joined by a comma or a semicolon; three or more copies also by `and`.
-_PHRASE_GAP = re.compile(r"[,;]?\s+")
+_PHRASE_GAP = re.compile(r"(?:[ \u00a0]*(?:[,;…/]|[-–—]|\.{3}))?\s+")
 _AND_LOOP = re.compile(r"\b(\w+(?:\s+\w+){1,5})(?:\s+and\s+\1\b){2,}", re.IGNORECASE)
 # What may separate the copies of one word in a loop of translated text (`repelled, repelled, repelled`).
-_WORD_GAP = re.compile(r"\s+|[ \u00a0]*[,;][ \u00a0]*|[ \u00a0]*[-–—…/][ \u00a0]*")
+# A hyphen between copies needs spaces: `Baden-Baden`, `tick-tock-tick` are words.
+_WORD_GAP = re.compile(r"\s+|[ \u00a0]*(?:[,;…/—]|\.{3})[ \u00a0]*|[ \u00a0]+[-–][ \u00a0]+")
 # Quoted passages: what someone said is kept as said, repetition and all.
 _QUOTED = re.compile(
     r'"[^"\n]{1,600}"|“[^”\n]{1,600}”|«[^»\n]{1,600}»|„[^“”\n]{1,600}[“”]|‘[^’\n]{1,600}’(?!\w)'

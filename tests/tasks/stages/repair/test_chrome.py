@@ -89,3 +89,17 @@ def test_chrome_at_either_edge_of_a_body_goes_entirely(text: str) -> None:
 )
 def test_section_and_button_words_inside_the_text_stay(text: str) -> None:
     assert _fix(text)[0] == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Published 12 May 2023\nFloods hit the north.", "Floods hit the north."),
+        ("Updated: 14:32 GMT, 3 June\nFloods hit the north.", "Floods hit the north."),
+        ("Floods hit.\nImage source, Getty Images\nRescuers came.", "Floods hit.\nRescuers came."),
+        ("2023\nThe year began with floods.", "2023\nThe year began with floods."),
+        ("Updated figures show growth of 3%.", "Updated figures show growth of 3%."),
+    ],
+)
+def test_date_and_credit_lines_go_but_figures_and_sentences_stay(text: str, expected: str) -> None:
+    assert _fix(text)[0] == expected
