@@ -47,9 +47,9 @@ def _patterns() -> dict[str, tuple[re.Pattern[str], dict[str, str]]]:
         "section_line": (re.compile(rf"(?:{upper}|{title})(?:{sep}(?:{upper}|{title}))*"), {}),
         "trailing_line": (
             re.compile(
-                r"(?i:"
-                + "|".join(re.escape(w) for w in sorted(edges["trailing_words"], key=len, reverse=True))
-                + r")(?:[ \u00a0]*[:|•·,][ \u00a0]*|[ \u00a0]+(?=[A-Z]))?(?:[A-Z][\w-]*(?:[ \u00a0]*[|•·,]?[ \u00a0]*)){0,6}"
+                rf"(?i:{_choice(edges['trailing_words'])})"
+                rf"|(?i:{_choice(edges['trailing_labels'])})(?:[ \u00a0]*:[ \u00a0]*|[ \u00a0]+)"
+                r"[A-Z][\w-]*(?:[ \u00a0]*[|•·,]?[ \u00a0]*[A-Z][\w-]*){0,6}"
             ),
             {},
         ),
@@ -59,6 +59,10 @@ def _patterns() -> dict[str, tuple[re.Pattern[str], dict[str, str]]]:
         "prefix": (prefix, prefix_rules),
         "label": (label, label_rules),
     }
+
+
+def _choice(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 def _words(name: str) -> str:
