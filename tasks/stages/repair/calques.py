@@ -84,7 +84,9 @@ def _index() -> tuple[dict[str, list[Variant]], _Normaliser]:
     norm = _Normaliser()
     rows = load_tsv("entities.tsv")
     protected: set[tuple[str, ...]] = set()
-    found: dict[tuple[str, ...], Variant] = {}
+    # One calque may stand for several institutions (`State Assembly`: Estonia's, Slovenia's): all are kept
+    # and the evidence chooses.
+    found: dict[tuple[str, ...], dict[str, Variant]] = {}
     for row in rows:
         entity = Entity(
             id=row["id"],
@@ -108,12 +110,12 @@ def _index() -> tuple[dict[str, list[Variant]], _Normaliser]:
             forms += [(form, needs) for form in expand(pattern.lstrip("?"))]
         for form, needs in forms:
             words = norm.words(form)
-            if len(words) >= 2 and words not in found:
-                found[words] = Variant(words, entity, needs or entity.evidence == "source")
+            if len(words) >= 2 and entity.id not in found.setdefault(words, {}):
+                found[words][entity.id] = Variant(words, entity, needs or entity.evidence == "source")
     index: dict[str, list[Variant]] = {}
-    for words, variant in found.items():
+    for words, by_entity in found.items():
         if not any(_contains(name, words) for name in protected):
-            index.setdefault(words[0], []).append(variant)
+            index.setdefault(words[0], []).extend(by_entity.values())
     for variants in index.values():
         variants.sort(key=lambda v: len(v.words), reverse=True)
     return index, norm
@@ -148,6 +150,31 @@ def _match(text: str, tokens: list[tuple[int, int, str]], i: int, variant: Varia
     return k
 
 
+def _choose(
+    text: str, tokens: list[tuple[int, int, str]], i: int, variants: list[Variant], ctx: Context
+) -> tuple[Variant, int, str] | None:
+    """The longest calque matched from token i, with the institution its evidence names: the original's
+    own name first, then the source language; several institutions left equally likely are none."""
+    matches: list[tuple[Variant, int, str]] = []
+    for variant in variants:
+        if matches and len(variant.words) < len(matches[0][0].words):
+            break
+        why = evidence(variant.entity.natives, ctx.original)
+        if variant.needs_source and ctx.source_lang not in variant.entity.langs and not why:
+            continue
+        after = _match(text, tokens, i, variant)
+        if after is None:
+            continue
+        # A name is capitalised throughout: `the Russian news agency TASS` is a description.
+        named = all(_capitalised(text[t[0]]) for t in tokens[i:after] if t[2] not in FUNCTION)
+        if named and not _NAME_GOES_ON.match(text, tokens[after - 1][1]):
+            matches.append((variant, after, why))
+    confirmed = [m for m in matches if m[2]]
+    by_source = [m for m in matches if ctx.source_lang in m[0].entity.langs]
+    chosen = confirmed or by_source or matches
+    return chosen[0] if len({m[0].entity.id for m in chosen}) == 1 else None
+
+
 def find(text: str, ctx: Context) -> list[Edit]:
     """Edits replacing calqued institution names by their English names (with their acronym once)."""
     index, norm = _index()
@@ -156,20 +183,7 @@ def find(text: str, ctx: Context) -> list[Edit]:
     i = 0
     while i < len(tokens):
         variants = index.get(tokens[i][2])
-        hit = None
-        if variants and _capitalised(text[tokens[i][0]]):
-            for variant in variants:
-                why = evidence(variant.entity.natives, ctx.original)
-                if variant.needs_source and ctx.source_lang not in variant.entity.langs and not why:
-                    continue
-                after = _match(text, tokens, i, variant)
-                if after is None:
-                    continue
-                # A name is capitalised throughout: `the Russian news agency TASS` is a description.
-                named = all(_capitalised(text[t[0]]) for t in tokens[i:after] if t[2] not in FUNCTION)
-                if named and not _NAME_GOES_ON.match(text, tokens[after - 1][1]):
-                    hit = (variant, after, why)
-                    break
+        hit = _choose(text, tokens, i, variants, ctx) if variants and _capitalised(text[tokens[i][0]]) else None
         if hit is None:
             i += 1
             continue

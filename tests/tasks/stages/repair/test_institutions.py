@@ -105,3 +105,13 @@ def test_the_table_covers_thirty_languages_and_every_kind() -> None:
     assert len(agencies) >= 30
     countries = load_toml("countries.toml")
     assert all(r.get("country") in (None, "-", "") or r["country"] in countries for r in rows)
+
+
+def test_a_calque_shared_by_two_institutions_is_settled_by_the_evidence() -> None:
+    text = "The State Assembly adopted the budget."
+    assert repair(text).text == text  # Estonia's or Slovenia's: a careful editor would not guess
+    assert repair(text, "et").text == "The Riigikogu adopted the budget."
+    assert repair(text, "sl").text == "The National Assembly adopted the budget."
+    corrected = repair(text, "et", original="Državni zbor je sprejel proračun.")
+    assert corrected.text == "The National Assembly adopted the budget."
+    assert "Državni zbor" in corrected.changes[0]["reason"]
