@@ -183,7 +183,9 @@ def find(text: str, ctx: Context) -> list[Edit]:
     i = 0
     while i < len(tokens):
         variants = index.get(tokens[i][2])
-        hit = _choose(text, tokens, i, variants, ctx) if variants and _capitalised(text[tokens[i][0]]) else None
+        hit = (
+            _choose(text, tokens, i, variants, ctx) if variants and _capitalised(text[tokens[i][0]]) else None
+        )
         if hit is None:
             i += 1
             continue

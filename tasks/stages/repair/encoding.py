@@ -30,6 +30,7 @@ _MISDECODED = re.compile(
 _ODD = re.compile(
     "[\u0080-\u009f\u0250-\u02af]|(?<=[a-z])[\u00c0-\u00deŸŠŽŒ][\u00c0-\u00ffŸŠŽŒ\u0080-\u00bf]*(?=[a-z])"
 )
+_RUN = re.compile(r"[^ \t\n\r]+")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
@@ -100,14 +101,29 @@ def _unescape(text: str) -> str:
     return _ENTITY.sub(lambda m: html.unescape(m.group()), text) if "&" in text else text
 
 
+def _fix_word(word: str) -> str:
+    """One word (a run without ASCII spaces) as ftfy fixes it, to a fixed point, then re-decoded by hand."""
+    from ftfy import fix_text
+
+    fixed = fix_text(word, config=_config())
+    for _ in range(2):  # ftfy can leave a layer it fixes on a second look
+        again = fix_text(fixed, config=_config())
+        if again == fixed:
+            break
+        fixed = again
+    # Words ftfy leaves (`ErdoÄŸan`, or a layer beside one it fixed) are re-decoded by hand; the badness
+    # test in `_word_edits` keeps only what is measurably better.
+    return _MISDECODED.sub(_redecode, fixed)
+
+
 def find(text: str, ctx: Context) -> list[Edit]:
-    """Edits undoing mis-decoded text; clean text (including correct accents and curly quotes) is untouched."""
+    """Edits undoing mis-decoded text; clean text (including correct accents and curly quotes) is untouched.
+
+    Each word is fixed on its own, so the decision for a word does not change when other rules edit the
+    text around it (repair stays idempotent); a no-break space inside mojibake (`Ã\u00a0`) stays in its word.
+    """
     fixed = text
     if _SUSPECT.search(text):
-        from ftfy import fix_text
-
-        fixed = fix_text(text, config=_config())
-        if fixed == text:
-            fixed = _MISDECODED.sub(_redecode, text)
+        fixed = _RUN.sub(lambda m: _fix_word(m.group()) if _SUSPECT.search(m.group()) else m.group(), text)
     fixed = _unescape(fixed)
     return _word_edits(text, fixed) if fixed != text else []

@@ -4,7 +4,7 @@ each institution (its distinctive core in native, exonym and calqued forms, its 
 country forms) in data/entities.tsv and data/countries.toml, rather than from a list of calques.
 
 Also the guard every rule obeys: an accepted English form (`German Press Agency`, `AFP news agency`)
-is protected before any rule that could rewrite it runs."""
+is marked before any rule that could rewrite it runs, and survives them all."""
 
 from __future__ import annotations
 
