@@ -21,9 +21,8 @@ _SUSPECT = re.compile("[\u00c2-\u00f4\u0080-\u009f]")
 # A UTF-8 lead byte read as cp1252 followed by continuation bytes read the same way (`ÄŸ` for `ğ`):
 # ftfy leaves some of these when the rest of the text looks clean.
 _CONTINUATION = "\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
-_MISDECODED = re.compile(
-    f"\\w*(?:[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}})[\\w{_CONTINUATION}\u00c2-\u00ef]*"
-)
+# Each UTF-8 sequence is re-decoded on its own (a word may mix them with text that is fine as it is).
+_MISDECODED = re.compile(f"[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}}")
 # Marks of mis-decoding that ftfy's badness does not count: a C1 control, an IPA letter (what valid
 # text like `É®` becomes when wrongly re-decoded), a capital accented letter or cp1252 symbol inside a
 # lower-case word (`ErdoÄŸan`).
