@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -85,28 +86,24 @@ class Document:
         self.flags.append({"kind": kind, "rule": rule, "start": a, "end": b, "message": message})
 
     def _map_replacement(self, before: str, edit: Edit, new_starts: list[int], new_ends: list[int]) -> None:
-        """Map the characters of `edit.after`: what it shares with the text it replaces at either end keeps
-        its own origin (so `theFrance` -> `the France` leaves `France` traceable); the rest maps to the
-        original span of what it replaced."""
+        """Map the characters of `edit.after`: what it shares with the text it replaces keeps its own
+        origin (so `theFrance` -> `the France` leaves `France` traceable, and a word re-decoded around an
+        unchanged stretch keeps that stretch's offsets); the rest maps to the original span of what it
+        replaced, an insertion to the point between its neighbours."""
         assert self._starts is not None and self._ends is not None
-        after = edit.after
-        prefix = 0
-        while prefix < min(len(before), len(after)) and before[prefix] == after[prefix]:
-            prefix += 1
-        suffix = 0
-        while suffix < min(len(before), len(after)) - prefix and before[-1 - suffix] == after[-1 - suffix]:
-            suffix += 1
-        new_starts += self._starts[edit.start : edit.start + prefix]
-        new_ends += self._ends[edit.start : edit.start + prefix]
-        if edit.end - suffix > edit.start + prefix:
-            a, b = self._starts[edit.start + prefix], self._ends[edit.end - suffix - 1]
-        else:  # nothing of the old text in the middle: an insertion between its neighbours
-            a = b = self._ends[edit.start + prefix - 1] if prefix else self._starts[edit.start]
-        middle = len(after) - prefix - suffix
-        new_starts += [a] * middle
-        new_ends += [b] * middle
-        new_starts += self._starts[edit.end - suffix : edit.end]
-        new_ends += self._ends[edit.end - suffix : edit.end]
+        starts, ends, base = self._starts, self._ends, edit.start
+        matcher = difflib.SequenceMatcher(None, before, edit.after, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                new_starts += starts[base + i1 : base + i2]
+                new_ends += ends[base + i1 : base + i2]
+                continue
+            if i2 > i1:
+                a, b = starts[base + i1], ends[base + i2 - 1]
+            else:
+                a = b = ends[base + i1 - 1] if i1 else starts[base]
+            new_starts += [a] * (j2 - j1)
+            new_ends += [b] * (j2 - j1)
 
     def apply(self, edits: list[Edit]) -> int:
         """Apply non-overlapping edits (overlaps and edits of protected text are skipped); returns how many."""
