@@ -32,6 +32,8 @@ _HEADS = {
     "media": r"(?:(?:[Pp]ublic|[Ss]tate)" + _SPACE + r")?(?:[Bb]roadcaster|[Tt]elevision|TV|[Cc]hannel|"
     r"[Nn]etwork|[Rr]adio)",
 }
+# A cheap test before the pattern: every head word contains one of these.
+_HEAD_HINTS = ("gency", "GENCY", "roadcast", "elevision", "TV", "hannel", "etwork", "adio")
 _ARTICLE = r"(?P<the>\b[Tt]he" + _SPACE + r")?"
 _LOWER = frozenset({"of", "the", "and", "for", "s"})
 _ACRONYM_AFTER = re.compile(r"[ \u00a0]*\([ \u00a0]*([^\W\d_][\w.-]{0,11})[ \u00a0]*\)")
@@ -195,9 +197,7 @@ def _core(match: re.Match[str]) -> str | None:
 def find(text: str, ctx: Context) -> list[Edit]:
     """Edits replacing an institution named in a translated shape by its established English name."""
     mention, cores, _ = _table()
-    if mention is None or not any(
-        w in text for w in ("gency", "GENCY", "roadcast", "elevision", "TV", "hannel")
-    ):
+    if mention is None or not any(w in text for w in _HEAD_HINTS):
         return []
     edits = []
     for match in mention.finditer(text):

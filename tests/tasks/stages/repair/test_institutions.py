@@ -115,3 +115,16 @@ def test_a_calque_shared_by_two_institutions_is_settled_by_the_evidence() -> Non
     corrected = repair(text, "et", original="Državni zbor je sprejel proračun.")
     assert corrected.text == "The National Assembly adopted the budget."
     assert "Državni zbor" in corrected.changes[0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("The Second German channel reported it.", None, "ZDF reported it."),
+        ("The Island network aired the footage.", "ar", "Al Jazeera aired the footage."),
+        ("The Globe network aired the debate.", "pt", "TV Globo aired the debate."),
+        ("The Globe network aired the debate.", None, "The Globe network aired the debate."),
+    ],
+)
+def test_broadcasters_in_translated_shapes(text: str, lang: str | None, expected: str) -> None:
+    assert _fix(text, lang) == expected
