@@ -37,9 +37,10 @@ def _patterns() -> dict[str, tuple[re.Pattern[str], dict[str, str]]]:
     upper = "|".join(_words(n.upper()) for n in names)
     title = "|".join(_words(n.title()) for n in names)
     sep = r"[ \u00a0]*[»>›|/•·:]?[ \u00a0]*"
-    # `Home WORLD ` / `Home World Asia ` / `WORLD ` before the capitalised start of the article.
+    # `Home WORLD ` / `WORLD ASIA ` before the capitalised start of the article; in title case the words
+    # may be a name (`Home Health Care Inc`), so only a whole line of them goes (`section_line`).
     lead = (
-        rf"(?:(?:Home|HOME)(?:{sep}(?:{upper}|{title})(?![\w-])){{1,4}}|(?:{upper})(?:{sep}(?:{upper})(?![\w-])){{0,3}})"
+        rf"(?:(?:Home|HOME)(?:{sep}(?:{upper})(?![\w-])){{1,4}}|(?:{upper})(?:{sep}(?:{upper})(?![\w-])){{0,3}})"
         rf"{sep}(?<=[ \u00a0])(?=[A-Z][a-z]|[0-9\"“‘'])"
     )
     return {

@@ -66,7 +66,7 @@ def test_article_text_is_left_alone(text: str) -> None:
         "Home WORLD Floods hit the north of the country on Monday.",
         "Home\nWORLD\nFloods hit the north of the country on Monday.",
         "HOME > WORLD > ASIA Floods hit the north of the country on Monday.",
-        "Home World Floods hit the north of the country on Monday.",
+        "Home | World\nFloods hit the north of the country on Monday.",
         "WORLD Floods hit the north of the country on Monday.",
         "Floods hit the north of the country on Monday.\nShare\nFacebook\nTwitter",
         "Floods hit the north of the country on Monday. Related Topics Floods Asia",
@@ -81,6 +81,7 @@ def test_chrome_at_either_edge_of_a_body_goes_entirely(text: str) -> None:
     "text",
     [
         "Home prices fell for the third month in a row.",
+        "Home Health Care Inc said on Monday it would cut jobs.",
         "World leaders met in Paris on Monday.",
         "NATO Allies met on Monday in Brussels.",
         "Floods hit.\nThe minister will travel to Asia on Monday.\nAfrica is next.",
