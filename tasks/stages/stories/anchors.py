@@ -19,12 +19,12 @@ _SENTENCE_END = re.compile(r"(?:^|[.!?:…。！？]['\"”’»)」]*|\n)\s*['\
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
 # Characters Chinese uses to write foreign names by sound (the common core of the Xinhua transliteration
 # tables); a run of two or more of them is read as a name, since Chinese has no capitals or spaces.
-_TRANSLITERATION_HAN = set(
-    "阿埃艾爱安昂奥澳巴拜班邦保鲍贝本比彼毕宾波伯勃博布查达戴丹道德登迪蒂丁东杜顿多厄恩法范菲费芬丰弗"
-    "伏福盖甘冈高戈哥格根贡古瓜圭哈海汉豪赫亨洪胡华怀惠霍基吉济加贾杰捷金卡凯坎康考柯科克肯库夸奎昆"
-    "拉莱赖兰朗劳勒雷蕾里理利莉连列林琳隆卢鲁路伦罗洛吕马玛迈麦曼芒梅蒙孟米敏明摩莫默姆穆纳娜奈南瑙内尼"
-    "宁纽努诺欧帕派潘庞佩彭皮平珀普奇齐恰乔切钦琴丘屈让热瑞若萨塞赛桑瑟森沙莎善什舍施圣史舒斯松苏索"
-    "塔泰坦汤唐特滕提廷通图托瓦万旺威韦维温文沃乌伍西希锡席夏谢辛休徐雅亚扬耶叶伊因英尤约泽扎詹朱祖佐"
+_TRANSLITERATION_HAN = frozenset(
+    "丁丘丝丰丹乌乔亚亨什伊伍伏休伦伯佐佩保克兰兹内冈凯切列利加努劳勃勒博卡卢厄古史叶吉吕哈哥唐善因图圣圭"
+    "坎坦埃基塔塞夏多夫夸奇奈奎奥姆威娜孟宁安宾尔尤尼屈巴布希帕席库庞康廷弗彭彼徐德怀恩恰惠戈戴扎托扬拉拜"
+    "捷提摩敏斯施旺昂昆普曼朗本朱杜杰松林查柯根格桑梅森欧比毕汉汤沃沙法波泰泽洛洪派济温滕潘澳热爱特玛珀班"
+    "理琳琴琼瑙瑞瑟瓜瓦甘登皮盖祖福科穆米索约纳纽维罗考耶肯胡舍舒艾芒芬苏若英范茨莉莎莫莱菲萨蒂蒙蕾詹让诺"
+    "谢豪贝贡费贾赖赛赫路辛达迈连迪邦钦锡阿隆雅雷霍韦顿马高鲁鲍麦默齐"
 )
 # Proclitics written onto Arabic words: the article and the prepositions and conjunctions before it.
 _ARABIC_PREFIX = re.compile(r"^(?:[وف]?(?:[بكل]?ال|لل|[بلك])|[وف])(?=\w{3})")
@@ -169,18 +169,29 @@ def is_common_noun(word: str, lang: str) -> bool:
 # German frequency over the highest of its neighbours at which a capitalised word is a noun (100: two zipf).
 NOUN_RATIO = 100.0
 NOUN_LANGUAGES = frozenset({"de", "lb", "gsw"})
+# In German a word after an article, a determiner or a number (`den Backofen`, `eine Prise`, `250 Gramm`) is a
+# noun, whatever other languages make of it; names rarely take one.
+_DETERMINED = re.compile(
+    r"(?:\b(?:[dD](?:er|ie|as|en|em|es)|[eE]in(?:e[nmrs]?)?|[kK]ein(?:e[nmrs]?)?|[dD]ies(?:e[nmrs]?)?"
+    r"|[jJ]ede[nmrs]?|[mMsS]ein(?:e[nmrs]?)?|[iI]hre?[nmrs]?|[uU]nsere?[nmrs]?|[iI]m|[aA]m|[zZ]u[mr]|[vV]om"
+    r"|[bB]eim|[iI]ns)|\d)\s+$"
+)
 
 
 @lru_cache(maxsize=64)
-def _common_words(lang: str) -> frozenset[str]:
+def _common_words(lang: str, count: int = 0) -> frozenset[str]:
     from wordfreq import available_languages, top_n_list
 
-    return frozenset(top_n_list(lang, COMMON_WORDS)) if lang in available_languages() else frozenset()
+    count = count or COMMON_WORDS
+    return frozenset(top_n_list(lang, count)) if lang in available_languages() else frozenset()
 
 
 # Words of a caseless script (Arabic, Hebrew, Devanagari, Hangul) among this many most common ones of the
 # language are not names; the rest are read as names, as there is no capital letter to tell.
 COMMON_WORDS = 10000
+# Katakana and Chinese sound-spelling runs are names or loanwords: among this many most common ones they are
+# loanwords (`ドル`, `ニュース`); famous names rank lower (`トランプ` is about 4,900th).
+COMMON_LOANWORDS = 2000
 _SCRIPT_LANGUAGE = (
     ("\u0590", "\u05ff", "he"),
     ("\u0600", "\u06ff", "ar"),
@@ -200,13 +211,18 @@ def _script_language(word: str, lang: str | None) -> str:
 
 def _caseless_names(text: str, lang: str | None) -> list[str]:
     """Names in scripts without capitals: katakana runs, Chinese sound-spelling runs, rarer words elsewhere."""
-    names = [n for run in _KATAKANA.findall(text) for n in run.split("・")]
+    names = [
+        n
+        for run in _KATAKANA.findall(text)
+        for n in run.split("・")
+        if n not in _common_words("ja", COMMON_LOANWORDS)
+    ]
     run = ""
     for char in text + " ":
         if char in _TRANSLITERATION_HAN:
             run += char
             continue
-        if len(run) >= 2:
+        if len(run) >= 2 and run not in _common_words("zh", COMMON_LOANWORDS):
             names.append(run)
         run = ""
     for match in _CASELESS_WORD.finditer(text):
@@ -233,6 +249,13 @@ def names_in(text: str, lang: str | None = None) -> list[str]:
     seen: dict[str, bool] = {}  # folded name -> used mid-sentence at least once
     order: list[str] = []
     nouns = lang in NOUN_LANGUAGES
+    determined: set[str] = set()
+    if nouns:
+        determined = {
+            fold(m.group())
+            for m in _WORD.finditer(text)
+            if m.group()[0].isupper() and _DETERMINED.search(text[max(0, m.start() - 8) : m.start()])
+        }
     for match in _WORD.finditer(text):
         word = re.sub(r"['’]s$", "", match.group())
         if not word[0].isupper():
@@ -244,7 +267,7 @@ def names_in(text: str, lang: str | None = None) -> list[str]:
             key = fold(part)
             if key in lower or len(key) < 2 or key in _CALENDAR:
                 continue
-            if nouns and not acronym and is_common_noun(part.casefold(), lang):
+            if nouns and not acronym and (key in determined or is_common_noun(part.casefold(), lang)):
                 continue
             seen[key] = seen.get(key, False) or not initial or acronym
             order.append(key)

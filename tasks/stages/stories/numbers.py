@@ -7,9 +7,12 @@ import sys
 import unicodedata
 from functools import cache
 
-# A number as written in the seed languages: 2,500 / 2 500 / 2.500 / 2500 / 3,5 / 3.5.
+# A number as written in the seed languages: 2,500 / 2 500 / 2.500 / 2500 / 3,5 / 3.5. Not part of a word of
+# a script written with spaces (`A320`, `G7`); Chinese and Japanese write numbers against their words (`约30万台`).
+_WORD_BEFORE = r"0-9A-Za-z_\u00c0-\u024f\u0370-\u052f"
 NUMBER = re.compile(
-    r"(?<![\w.,])\d{1,3}(?:([ \u00a0\u202f.,])\d{3})(?:\1\d{3})*(?:[.,]\d+)?(?!\d)|(?<!\w)\d+(?:[.,]\d+)?"
+    rf"(?<![{_WORD_BEFORE}.,])\d{{1,3}}(?:([ \u00a0\u202f.,])\d{{3}})(?:\1\d{{3}})*(?:[.,]\d+)?(?!\d)"
+    rf"|(?<![{_WORD_BEFORE}])\d+(?:[.,]\d+)?"
 )
 
 
