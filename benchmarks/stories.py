@@ -51,7 +51,11 @@ def render_number(value: float, lang: str) -> str:
         short = f"{value / 1_000_000:g}"
         return (short if lang == "en" else short.replace(".", ",")) + " " + _SCALE_WORDS[lang]
     text = f"{int(value):,}"
-    return text if lang == "en" else text.replace(",", {"fr": " ", "ru": " ", "uk": " ", "pl": " "}.get(lang, "."))
+    return (
+        text
+        if lang == "en"
+        else text.replace(",", {"fr": " ", "ru": " ", "uk": " ", "pl": " "}.get(lang, "."))
+    )
 
 
 def syllable_name(rng: random.Random) -> str:
@@ -161,7 +165,9 @@ def main() -> None:
         print(json.dumps(measure(args.one)))
         return
     rows = []
-    print("| articles | events | stories | copies | wall s | CPU s | peak RSS MiB | corpus RSS MiB | B-cubed F1 |")
+    print(
+        "| articles | events | stories | copies | wall s | CPU s | peak RSS MiB | corpus RSS MiB | B-cubed F1 |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         out = subprocess.run(
