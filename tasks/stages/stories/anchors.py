@@ -13,10 +13,12 @@ from tasks.stages.stories.numbers import canonical_number, numbers_in
 __all__ = ["anchors_of", "canonical_number", "fold", "name_key", "names_in", "numbers_in", "spelled_anchors"]
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W_]+)*")
-# Scripts whose vowel signs are spacing marks (Indic, Thai, Myanmar) would split a word at every sign.
-_CASELESS_WORD = re.compile(r"(?:[^\W\d_]|[\u0900-\u0dff\u0e00-\u0e7f\u1000-\u109f])+")
+# Words of the caseless scripts written with spaces: Hebrew, Arabic, Syriac, Thaana, Indic (whose vowel signs
+# are spacing marks), Georgian, Ethiopic, Hangul.
+_CASELESS_WORD = re.compile(r"[\u0590-\u08ff\u0900-\u0dff\u10a0-\u10ff\u1200-\u137f\uac00-\ud7af]+")
 _SENTENCE_END = re.compile(r"(?:^|[.!?:…。！？]['\"”’»)」]*|\n)\s*['\"“‘«(「]*$")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
+_HAN_NAME: re.Pattern[str]
 # Characters Chinese uses to write foreign names by sound (the common core of the Xinhua transliteration
 # tables); a run of two or more of them is read as a name, since Chinese has no capitals or spaces.
 _TRANSLITERATION_HAN = frozenset(
@@ -26,6 +28,7 @@ _TRANSLITERATION_HAN = frozenset(
     "理琳琴琼瑙瑞瑟瓜瓦甘登皮盖祖福科穆米索约纳纽维罗考耶肯胡舍舒艾芒芬苏若英范茨莉莎莫莱菲萨蒂蒙蕾詹让诺"
     "谢豪贝贡费贾赖赛赫路辛达迈连迪邦钦锡阿隆雅雷霍韦顿马高鲁鲍麦默齐"
 )
+_HAN_NAME = re.compile("[" + "".join(sorted(_TRANSLITERATION_HAN)) + "]{2,}")
 # Proclitics written onto Arabic words: the article and the prepositions and conjunctions before it.
 _ARABIC_PREFIX = re.compile(r"^(?:[وف]?(?:[بكل]?ال|لل|[بلك])|[وف])(?=\w{3})")
 # Consonant classes that survive transliteration: the same sound is spelled b/p/v/f or d/t or l/r by
@@ -104,15 +107,22 @@ _CALENDAR = frozenset(
 )
 
 
+@cache
+def _accents() -> dict[int, None]:
+    """Every combining mark but the Japanese voicing marks (`バ` is not an accented `ハ`)."""
+    return {
+        code: None
+        for code in range(0x300, 0x30000)
+        if unicodedata.combining(chr(code)) and code not in (0x3099, 0x309A)
+    }
+
+
 def fold(text: str) -> str:
-    """Lower case without accents (`Bagdad` = `bagdad`, `Júcar` = `jucar`); other scripts kept as they are
-    (Japanese voicing marks are not accents: `バ` stays `バ`)."""
-    kept: list[str] = []
-    for char in unicodedata.normalize("NFKD", text):
-        if unicodedata.combining(char) and (not kept or kept[-1] < "\u3000"):
-            continue
-        kept.append(char)
-    return unicodedata.normalize("NFC", "".join(kept)).casefold()
+    """Lower case without accents (`Bagdad` = `bagdad`, `Júcar` = `jucar`); other scripts kept as they are."""
+    if text.isascii():
+        return text.casefold()
+    stripped = unicodedata.normalize("NFKD", text).translate(_accents())
+    return unicodedata.normalize("NFC", stripped).casefold()
 
 
 @lru_cache(maxsize=200_000)
@@ -133,10 +143,6 @@ def name_key(name: str) -> str:
     latin = re.sub(r"ng(?![aeiouy])", "n", latin)
     latin = re.sub(r"n(?=[bp])", "m", latin)
     return initial + re.sub(r"(.)\1+", r"\1", latin.translate(_CLASSES))[:KEY_CLASSES]
-
-
-def _cased(char: str) -> bool:
-    return char.lower() != char.upper()
 
 
 @cache
@@ -217,18 +223,11 @@ def _caseless_names(text: str, lang: str | None) -> list[str]:
         for n in run.split("・")
         if n not in _common_words("ja", COMMON_LOANWORDS)
     ]
-    run = ""
-    for char in text + " ":
-        if char in _TRANSLITERATION_HAN:
-            run += char
-            continue
-        if len(run) >= 2 and run not in _common_words("zh", COMMON_LOANWORDS):
-            names.append(run)
-        run = ""
+    names += [run for run in _HAN_NAME.findall(text) if run not in _common_words("zh", COMMON_LOANWORDS)]
     for match in _CASELESS_WORD.finditer(text):
-        word = match.group()
-        first = word[0]
-        if _cased(first) or "\u3040" <= first <= "\u9fff" or first < "\u0590":
+        word = re.sub(r"[\u0591-\u05c7\u064b-\u065f\u0670]", "", match.group())  # vowel points
+        first = word[:1]
+        if not first or not word.isalpha():
             continue
         common = _common_words(_script_language(word, lang))
         if "\u0600" <= first <= "\u06ff":
@@ -245,7 +244,7 @@ def _caseless_names(text: str, lang: str | None) -> list[str]:
 def names_in(text: str, lang: str | None = None) -> list[str]:
     """Folded words that look like names: capitalised and used mid-sentence, never in lower case; in scripts
     without capitals, the words that are not common; in German, capitalised common nouns are not names."""
-    lower = {fold(m.group()) for m in _WORD.finditer(text) if m.group()[0].islower()}
+    lower = set(fold(" ".join(w for w in _WORD.findall(text) if w[0].islower())).split())
     seen: dict[str, bool] = {}  # folded name -> used mid-sentence at least once
     order: list[str] = []
     nouns = lang in NOUN_LANGUAGES

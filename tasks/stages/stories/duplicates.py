@@ -68,9 +68,11 @@ def candidate_pairs(hashes: list[np.ndarray]) -> set[tuple[int, int]]:
     from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
+    first = MinHash(num_perm=NUM_PERM, hashfunc=_identity)
+    permutations, scheme = first.permutations, first.scheme  # drawn once, not per text
     signatures = []
     for index, values in enumerate(hashes):
-        signature = MinHash(num_perm=NUM_PERM, hashfunc=_identity)
+        signature = MinHash(num_perm=NUM_PERM, hashfunc=_identity, permutations=permutations, scheme=scheme)
         signature.update_batch(values.tolist())
         signatures.append(signature)
         lsh.insert(index, signature, check_duplication=False)
