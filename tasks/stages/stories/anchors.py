@@ -175,12 +175,12 @@ def is_common_noun(word: str, lang: str) -> bool:
 # German frequency over the highest of its neighbours at which a capitalised word is a noun (100: two zipf).
 NOUN_RATIO = 100.0
 NOUN_LANGUAGES = frozenset({"de", "lb", "gsw"})
-# In German a word after an article, a determiner or a number (`den Backofen`, `eine Prise`, `250 Gramm`) is a
+# In German (and Luxembourgish: `eng`, `en`) a word after an article, a determiner or a number (`den Backofen`, `eine Prise`, `250 Gramm`) is a
 # noun, whatever other languages make of it; names rarely take one.
 _DETERMINED = re.compile(
-    r"(?:\b(?:[dD](?:er|ie|as|en|em|es)|[eE]in(?:e[nmrs]?)?|[kK]ein(?:e[nmrs]?)?|[dD]ies(?:e[nmrs]?)?"
+    r"(?:\b(?:[dD](?:er|ie|as|en|em|es|e)|[eE]in(?:e[nmrs]?)?|[kK]ein(?:e[nmrs]?)?|[dD]ies(?:e[nmrs]?)?"
     r"|[jJ]ede[nmrs]?|[mMsS]ein(?:e[nmrs]?)?|[iI]hre?[nmrs]?|[uU]nsere?[nmrs]?|[iI]m|[aA]m|[zZ]u[mr]|[vV]om"
-    r"|[bB]eim|[iI]ns)|\d)\s+$"
+    r"|[bB]eim|[iI]ns|[eE]ng?)|\d)\s+$"
 )
 
 

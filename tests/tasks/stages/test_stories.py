@@ -187,6 +187,8 @@ def test_capitalised_german_common_nouns_are_not_names():
     )
     assert names_in(text, "de") == ["merkel", "leipzig", "scholz"]
     assert "backofen" in names_in(text, "en")  # only languages that capitalise nouns are read this way
+    luxembourgish = "Mir hunn eng Kichen. De Backuewen ass waarm, sot Bettel zu Lëtzebuerg."
+    assert names_in(luxembourgish, "lb") == ["bettel", "letzebuerg"]
 
 
 def test_sparse_average_linkage_matches_scipy_on_random_graphs():
