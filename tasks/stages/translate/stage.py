@@ -13,7 +13,6 @@ from tasks.stages.translate.backends import Decoding, Engine, load_engine
 from tasks.stages.translate.checks import normalise_case, output_problem
 from tasks.stages.translate.routing import MULTILINGUAL, candidates, route
 from tasks.storage.memory import TranslationMemory, model_fingerprint
-from tasks.storage.store import Store
 from tasks.text import fit_to_window, paragraph_spans, split_sentences
 
 # Part of every memory namespace: bump when the way a sentence becomes its translation changes.
@@ -174,7 +173,11 @@ def assemble(
 
 
 def translate_articles(
-    articles: list[Article], config: Config, cache: ModelCache | None = None
+    articles: list[Article],
+    config: Config,
+    cache: ModelCache | None = None,
+    *,
+    memory: TranslationMemory | None = None,
 ) -> list[Article]:
     """Add an English translation to each article that needs one (or a flag saying why there is none).
 
@@ -201,7 +204,6 @@ def translate_articles(
             if sentence.lang != "en":
                 work.setdefault(sentence.lang, {})[sentence.text] = None
 
-    memory = TranslationMemory(Store(config.store_url)) if tcfg.memory else None
     done: dict[tuple[str, str], dict[str, Any]] = {}
     models: dict[str, str] = {}
     missing: set[str] = set()
@@ -264,7 +266,9 @@ def translate_articles(
     return out
 
 
-def translate_record(record: dict, config: Config, cache: ModelCache | None = None) -> dict:
+def translate_record(
+    record: dict, config: Config, cache: ModelCache | None = None, memory: TranslationMemory | None = None
+) -> dict:
     """One JSON-lines record `{"id", "source_lang", "text"}` to `{"id", "text", "sentences"}`."""
     lang = (record.get("source_lang") or "").split("-")[0].split("_")[0].lower()
     text = record.get("text") or ""
@@ -280,7 +284,7 @@ def translate_record(record: dict, config: Config, cache: ModelCache | None = No
     )
     strict = config.model_copy(update={"models": config.models.model_copy(update={"policy": "fail"})})
     try:
-        (translated,) = translate_articles([article], strict, cache)
+        (translated,) = translate_articles([article], strict, cache, memory=memory)
     except ModelUnavailable as exc:
         return {"id": record.get("id"), "text": None, "sentences": [], "error": str(exc)}
     translation = translated.translation
