@@ -250,7 +250,7 @@ def test_held_out_multilingual_set_groups_with_high_b_cubed_f1():
     articles, events, _ = labelled(path=HELD_OUT)
     groups = [list(s.article_ids) + list(s.duplicates) for s in build_stories(articles)]
     precision, recall, f1 = bcubed(groups, events)
-    assert precision == 1.0 and f1 >= 0.95
+    assert precision == 1.0 and recall >= 0.9 and f1 >= 0.95
 
 
 SEED_GROUPS = {
