@@ -18,7 +18,6 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W_]+)*")
 _CASELESS_WORD = re.compile(r"[\u0590-\u08ff\u0900-\u0dff\u10a0-\u10ff\u1200-\u137f\uac00-\ud7af]+")
 _SENTENCE_END = re.compile(r"(?:^|[.!?:…。！？]['\"”’»)」]*|\n)\s*['\"“‘«(「]*$")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]{2,}")
-_HAN_NAME: re.Pattern[str]
 # Characters Chinese uses to write foreign names by sound (the common core of the Xinhua transliteration
 # tables); a run of two or more of them is read as a name, since Chinese has no capitals or spaces.
 _TRANSLITERATION_HAN = frozenset(
@@ -133,7 +132,11 @@ def name_key(name: str) -> str:
         name = re.sub(rf"(?<!\w){greek}", initial, name).replace(greek, inside)
     latin = re.sub(r"[^a-z'`]", "", anyascii(fold(name)).lower())
     # A leading vowel, h (`Hamburg`, `Amburgo`) or Arabic alif, ayin or hamza is one mark; w is a consonant.
-    initial = "a" if latin[:1] in ("a", "e", "i", "o", "u", "y", "h", "'", "`") or name[:1] in "اأإآع" else ""
+    initial = (
+        "a"
+        if latin[:1] in ("a", "e", "i", "o", "u", "y", "h", "'", "`") or name[:1] in tuple("اأإآع")
+        else ""
+    )
     latin = latin.replace("'", "").replace("`", "")
     if latin[:1] == "w":
         latin = "v" + latin[1:]
