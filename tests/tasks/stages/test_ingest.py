@@ -111,13 +111,21 @@ def test_oversized_input_is_rejected_by_the_configured_limit(tmp_path):
     assert report.status == "rejected" and "limit" in report.reason
 
 
-def test_invalid_utf8_is_decoded_with_a_note(tmp_path):
+def test_legacy_text_is_decoded_by_detection_with_a_note(tmp_path):
     (tmp_path / "latin1.txt").write_bytes(
         "Titre\n\nLe caf\xe9 est ouvert et tout va bien ici.".encode("latin-1")
     )
     (article,) = ingest([tmp_path]).articles
-    assert "\ufffd" in article.body
-    assert "invalid UTF-8 replaced with U+FFFD" in article.notes
+    assert article.body == "Le caf\xe9 est ouvert et tout va bien ici."
+    assert any(note.startswith("encoding detected as") for note in article.notes)
+
+
+def test_broken_utf8_is_replaced_only_where_broken_with_a_note(tmp_path):
+    text = "Titre\n\n" + "Ça marche très bien, déjà vu à Noël. " * 20
+    (tmp_path / "broken.txt").write_bytes(text.encode("utf-8") + b"\xff fin.")
+    (article,) = ingest([tmp_path]).articles
+    assert article.body.count("\ufffd") == 1 and "très bien, déjà vu à Noël" in article.body
+    assert any("replaced with U+FFFD" in note for note in article.notes)
 
 
 def test_duplicate_files_are_reported_against_the_first(tmp_path):
