@@ -127,12 +127,85 @@ def _mostly_fits(data: bytes, codec: str) -> tuple[str, int] | None:
     return (text, broken) if broken * 10 <= fine else None
 
 
-def _detect(data: bytes) -> str | None:
+# How common each encoding is on the web: the tie-breaker between guesses that read the bytes equally well.
+_PRIOR = {
+    name: rank
+    for rank, name in enumerate(
+        [
+            "utf_8",
+            "cp1252",
+            "cp1251",
+            "gb18030",
+            "cp932",
+            "cp1250",
+            "euc_jp",
+            "euc_jis_2004",
+            "cp949",
+            "big5hkscs",
+            "big5",
+            "iso8859_2",
+            "cp1256",
+            "cp1254",
+            "cp874",
+            "koi8_r",
+            "cp1253",
+            "cp1255",
+            "iso8859_7",
+            "koi8_u",
+            "cp1257",
+            "iso8859_15",
+            "iso8859_5",
+            "cp1258",
+            "iso8859_13",
+            "mac_cyrillic",
+            "iso8859_4",
+            "iso8859_16",
+            "iso8859_10",
+            "iso8859_14",
+            "iso8859_3",
+        ]
+    )
+}
+# Encodings browsers can decode (WHATWG); charset-normalizer also guesses DOS and HP code pages no page uses.
+_WEB = {
+    *_PRIOR,
+    "iso2022_jp",
+    "shift_jis",
+    "mac_roman",
+    "cp866",
+    "iso8859_6",
+    "iso8859_8",
+    "utf_16_le",
+    "utf_16_be",
+}
+_TAGS = re.compile(rb"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>")
+
+
+def _detect(data: bytes, markup: str) -> str | None:
+    """charset-normalizer's guess, made on the text between the tags (markup makes every page look Dutch).
+
+    Only encodings browsers know are considered; among the guesses about as clean (mess) and as language-like
+    (coherence) as the best, the commoner encoding wins: charset-normalizer's order between ties is arbitrary.
+    """
     from charset_normalizer import from_bytes
 
-    sample = data if len(data) <= 200_000 else data[:100_000] + data[-100_000:]
-    best = from_bytes(sample).best()
-    return codec_name(best.encoding) if best is not None else None
+    sample = data
+    if markup != "text" and b"\x1b" not in data:  # ISO-2022 escapes put `<` and `>` inside characters
+        stripped = _TAGS.sub(b" ", data)
+        if sum(b > 127 for b in stripped[:200_000]) >= 16:
+            sample = stripped
+    if len(sample) > 200_000:
+        sample = sample[:100_000] + sample[-100_000:]
+    results = list(from_bytes(sample))
+    results = [r for r in results if codec_name(r.encoding) in _WEB] or results
+    if not results:
+        return None
+    least = min(r.chaos for r in results)
+    close = [r for r in results if r.chaos <= least + 0.03]
+    most = max(r.coherence for r in close)
+    close = [r for r in close if r.coherence >= most - 0.01]
+    names = [n for r in close if (n := codec_name(r.encoding))]
+    return min(names, key=lambda n: _PRIOR.get(n, len(_PRIOR))) if names else None
 
 
 def decode_bytes(data: bytes, *, content_type: str | None = None, markup: str = "text") -> Decoded:
@@ -173,7 +246,7 @@ def decode_bytes(data: bytes, *, content_type: str | None = None, markup: str = 
         # A few broken bytes in a declared encoding that fits the rest: the bytes are broken, not the label.
         text, broken = fits
         return Decoded(text, fallback, "declared", [*notes, _replaced(broken, fallback)])
-    guess = _detect(data)
+    guess = _detect(data, markup)
     if guess is not None:
         try:
             text = data.decode(guess)
