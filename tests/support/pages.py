@@ -237,7 +237,15 @@ TEXTS: dict[str, tuple[str, str, list[str], list[str]]] = {
 }
 
 # Title tag patterns: how sites put their name beside the headline.
-TITLE_PATTERNS = ("{h} | {s}", "{h} - {s}", "{h} – {s}", "{s}: {h}", "{h} — {s}", "{h} | Politik | {s}", "{h}")
+TITLE_PATTERNS = (
+    "{h} | {s}",
+    "{h} - {s}",
+    "{h} – {s}",
+    "{s}: {h}",
+    "{h} — {s}",
+    "{h} | Politik | {s}",
+    "{h}",
+)
 
 
 @dataclass(frozen=True)
@@ -266,7 +274,9 @@ def page_html(lang: str, title_tag: str, *, meta: str = "", og: bool = True, h1:
         else ""
     )
     nav = "".join(f'<li><a href="/{i}">{escape(w)}</a></li>' for i, w in enumerate(chrome))
-    related = "".join(f'<li><a href="/r{i}">{escape(w)} {escape(site)}</a></li>' for i, w in enumerate(chrome))
+    related = "".join(
+        f'<li><a href="/r{i}">{escape(w)} {escape(site)}</a></li>' for i, w in enumerate(chrome)
+    )
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     heading = f"<h1>{escape(headline)}</h1>" if h1 else ""
     return (
@@ -304,10 +314,7 @@ def build_page(lang: str, codec: str, label: str, declared: str, pattern: str = 
     html = page_html(lang, title_tag, meta=_meta(label, declared), og=pattern == "{h}")
     if declared == "xml":
         html = f'<?xml version="1.0" encoding="{label}"?>\n' + html
-    if codec.startswith("utf-16"):
-        data = html.encode("utf-16")  # with its byte-order mark
-    else:
-        data = html.encode(codec)
+    data = html.encode(codec)  # "utf-16" writes its byte-order mark
     content_type = f"text/html; charset={label}" if declared == "http" else None
     name = f"{lang}-{label}-{declared}.html"
     return Page(name, lang, codec, declared, data, headline, tuple(paragraphs), site, content_type)
@@ -371,4 +378,4 @@ def build_feed(lang: str, codec: str, label: str, declared: bool, items: int = 2
         f'{decl}\n<rss version="2.0"><channel><title>{escape(site)}</title>'
         f"<link>https://{lang}.example/</link><language>{lang}</language>{entries}</channel></rss>"
     )
-    return xml.encode("utf-16") if codec.startswith("utf-16") else xml.encode(codec)
+    return xml.encode(codec)
