@@ -81,8 +81,10 @@ def read_feed(name: str, data: bytes) -> Iterator[Article | Rejected]:
             yield Rejected("feed item without text", source=item)
             continue
         title, title_note = entry_title(entry, parsed.feed, body)
-        paragraphs = drop_leading_headline(body.split("\n\n"), [title, inline_text(entry.get("title"))])
-        body = "\n\n".join(paragraphs)
+        if title_note is None:  # a headline taken from the body stays in the body
+            body = "\n\n".join(
+                drop_leading_headline(body.split("\n\n"), [title, inline_text(entry.get("title"))])
+            )
         notes = ["feed item without link"] if not entry.get("link") else []
         if not entry.get("published"):
             notes.append("feed item without date")

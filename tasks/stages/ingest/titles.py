@@ -29,6 +29,12 @@ _GENERIC = {
     "главная", "главная страница", "новости", "головна", "новини", "首页", "主页", "新闻", "ホーム",
     "トップページ", "ニュース", "홈", "뉴스", "الرئيسية", "الصفحة الرئيسية", "anasayfa", "ana sayfa", "haberler",
 }  # fmt: skip
+# Home pages: a title that is only this and the site name is no article's.
+_HOME = {
+    "home", "homepage", "startseite", "accueil", "inicio", "início", "portada", "startpagina", "strona główna",
+    "главная", "головна", "首页", "主页", "ホーム", "홈", "الرئيسية", "anasayfa", "welcome", "willkommen",
+}  # fmt: skip
+_HOME = {"".join(ch for ch in w.casefold() if ch.isalnum()) for w in _HOME}
 # Content-management systems whose name stands in for a missing title.
 _CMS = {
     "wordpress", "joomla", "drupal", "typo3", "contao", "blogger", "wix", "squarespace", "ghost", "tumblr",
@@ -101,18 +107,23 @@ def strip_site(title: str, sites: Sequence[str] = ()) -> str:
     """The title without the site name and section labels around it (`Title | Site`, `Site: Title`, …)."""
     title = " ".join(title.split())
     parts = _SPACED.split(title)
-    # Drop site names (and generic section labels) from either end while a headline part remains.
+    site_dropped = home = False
+    # Drop site names (and generic labels) from either end while a headline part remains.
     while len(parts) > 1:
-        if _is_site(parts[-1], sites) or is_generic(parts[-1]):
-            parts.pop()
-        elif _is_site(parts[0], sites) or is_generic(parts[0]):
-            parts.pop(0)
-        else:
+        end = -1 if _is_site(parts[-1], sites) or is_generic(parts[-1]) else 0
+        if end == 0 and not (_is_site(parts[0], sites) or is_generic(parts[0])):
             break
+        site_dropped = site_dropped or _is_site(parts[end], sites)
+        home = home or key(parts[end]) in _HOME
+        parts.pop(end)
+    if home and len(" ".join(parts).split()) <= 4:
+        return ""  # `Startseite - Stadt Musterhausen`: a home page titled with the site's name
+    if len(parts) > 1 and site_dropped and len(parts[-1].split()) == 1 and len(parts[0].split()) >= 3:
+        parts.pop()  # `Headline – Politik – Site`: the section between headline and site name
     if len(parts) > 1 and " | " in title:
         # An unknown site after a pipe: a short last part after a longer headline is a name, not a headline.
         last, rest = parts[-1], parts[:-1]
-        if len(last.split()) <= 4 and len(" ".join(rest).split()) >= 2 * len(last.split()) + 1:
+        if len(last.split()) <= 4 and len(" ".join(rest).split()) > len(last.split()):
             parts = rest
     result = _rejoin(title, parts)
     # `Site: Title` without a spaced separator.
