@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 # WHATWG encoding labels whose Python codec is not the browser's: browsers read the superset.
@@ -201,11 +202,46 @@ def _detect(data: bytes, markup: str) -> str | None:
     if not results:
         return None
     least = min(r.chaos for r in results)
-    close = [r for r in results if r.chaos <= least + 0.03]
-    most = max(r.coherence for r in close)
-    close = [r for r in close if r.coherence >= most - 0.01]
-    names = [n for r in close if (n := codec_name(r.encoding))]
-    return min(names, key=lambda n: _PRIOR.get(n, len(_PRIOR))) if names else None
+    close = [r for r in results if r.chaos <= least + 0.03 and codec_name(r.encoding)]
+    close.sort(key=lambda r: _PRIOR.get(codec_name(r.encoding) or "", len(_PRIOR)))
+    readings: dict[str, str] = {}
+    for r in close[:8]:
+        # cp1258 spells `ì` as `i` + a combining accent: the same reading, not a rival one.
+        reading = unicodedata.normalize("NFC", sample.decode(r.encoding, errors="replace"))
+        readings.setdefault(reading, codec_name(r.encoding) or "")
+    if len(readings) == 1:
+        return next(iter(readings.values()))
+    # Guesses that read the bytes differently: the one whose words a word list knows best, commoner on a tie.
+    langs = {_LANGS[name] for r in close[:8] for name in r.languages[:3] if name in _LANGS}
+    scored = [
+        (_known_words(text, langs), -rank, codec) for rank, (text, codec) in enumerate(readings.items())
+    ]
+    return max(scored)[2]
+
+
+# charset-normalizer's language names that wordfreq has word lists for.
+_LANGS = {
+    "English": "en", "German": "de", "French": "fr", "Spanish": "es", "Portuguese": "pt", "Italian": "it",
+    "Dutch": "nl", "Polish": "pl", "Czech": "cs", "Slovak": "sk", "Slovene": "sl", "Croatian": "sh",
+    "Hungarian": "hu", "Romanian": "ro", "Turkish": "tr", "Danish": "da", "Swedish": "sv", "Norwegian": "nb",
+    "Finnish": "fi", "Lithuanian": "lt", "Latvian": "lv", "Estonian": "et", "Russian": "ru", "Ukrainian": "uk",
+    "Bulgarian": "bg", "Serbian": "sh", "Macedonian": "mk", "Greek": "el", "Hebrew": "he", "Arabic": "ar",
+    "Persian": "fa", "Farsi": "fa", "Vietnamese": "vi", "Catalan": "ca", "Indonesian": "id",
+}  # fmt: skip
+_WORD = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f]){2,}")  # combining marks stay inside words
+
+
+def _known_words(text: str, langs: set[str]) -> float:
+    """Mean word-list frequency (Zipf) of the distinct non-ASCII words, in the best of the languages."""
+    if not langs:
+        return 0.0
+    from wordfreq import available_languages, zipf_frequency
+
+    langs = langs & set(available_languages())
+    words = sorted({w.casefold() for w in _WORD.findall(text) if not w.isascii()})[:300]
+    if not words or not langs:
+        return 0.0
+    return sum(max(zipf_frequency(w, lang) for lang in langs) for w in words) / len(words)
 
 
 def decode_bytes(data: bytes, *, content_type: str | None = None, markup: str = "text") -> Decoded:
