@@ -207,8 +207,18 @@ def choose_title(
 
 
 def drop_leading_headline(paragraphs: list[str], titles: Iterable[str]) -> list[str]:
-    """Paragraphs without a first paragraph that only repeats the headline (kept when it is all there is)."""
-    keys = {key(t) for t in titles if t and key(t)}
+    """Paragraphs without a first paragraph that only repeats the headline (kept when it is all there is).
+
+    A headline run into the first paragraph (extractors that join a short page into one line) is cut off too.
+    """
+    titles = [" ".join(t.split()) for t in titles if t and key(t)]
+    keys = {key(t) for t in titles}
     while len(paragraphs) > 1 and key(paragraphs[0]) in keys:
         paragraphs = paragraphs[1:]
+    if paragraphs:
+        first = paragraphs[0]
+        for title in sorted(titles, key=len, reverse=True):
+            rest = first[len(title) :]
+            if len(key(title)) >= 8 and first.startswith(title) and rest[:1].isspace() and key(rest):
+                return [rest.strip(), *paragraphs[1:]]
     return paragraphs
