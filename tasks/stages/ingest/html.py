@@ -9,7 +9,7 @@ from typing import Any
 
 from tasks.article import Article, stable_id
 from tasks.stages.ingest.decode import as_utf8_declared
-from tasks.stages.ingest.markup import clean
+from tasks.stages.ingest.markup import clean, inline_text
 from tasks.stages.ingest.reports import Rejected
 from tasks.stages.ingest.titles import choose_title, drop_leading_headline, site_names, strip_site
 
@@ -101,7 +101,7 @@ def read_html(
     meta = page_meta(text)
     paragraphs = [" ".join(p.split()) for p in doc.text.split("\n") if p.strip()]
     sites = site_names([*meta.sites, doc.sitename], url or meta.url or doc.url or doc.hostname)
-    titles = [*meta.titles, doc.title]
+    titles = [inline_text(t) for t in (*meta.titles, doc.title) if t]  # `&amp;#039;` in a meta tag, once more
     title, note = choose_title(titles, meta.headings, sites, "\n".join(paragraphs))
     known = [title, *(t for t in titles if t), *(strip_site(t, sites) for t in titles if t), *meta.headings]
     paragraphs = drop_leading_headline(paragraphs, known)

@@ -196,8 +196,11 @@ def choose_title(
     heads = [" ".join(h.split()) for h in headings if h and h.strip()]
     heads = [h for h in heads if not is_generic(h, sites) and len(h) <= 400]
     for heading in heads:
-        if any(agrees(heading, t) for t in cleaned):
-            return heading, None
+        agreeing = [t for t in cleaned if agrees(heading, t)]
+        if agreeing:
+            # `<h1><span>Kicker</span> Headline</h1>`: the metadata title inside the heading is the headline.
+            inside = [t for t in agreeing if key(t) != key(heading) and key(t) in key(heading)]
+            return (inside[0] if inside else heading), None
     if cleaned:
         return cleaned[0], None
     if heads:

@@ -111,3 +111,9 @@ def test_a_headline_run_into_the_first_paragraph_is_cut_off():
         "2026-11-25 国务院总理周三主持会议。"
     ]
     assert drop_leading_headline(["Storm hits coast again"], ["Storm"]) == ["Storm hits coast again"]
+
+
+def test_a_kicker_in_the_heading_is_left_out_when_the_metadata_title_is_inside_it():
+    meta = ["Selenskyj fordert mehr Waffen vom Westen | Beispiel"]
+    title, _ = choose_title(meta, ["Ukraine-Krieg: Selenskyj fordert mehr Waffen vom Westen"], ["Beispiel"], "x")
+    assert title == "Selenskyj fordert mehr Waffen vom Westen"
