@@ -199,7 +199,8 @@ def choose_title(
         agreeing = [t for t in cleaned if agrees(heading, t)]
         if agreeing:
             # `<h1><span>Kicker</span> Headline</h1>`: the metadata title inside the heading is the headline.
-            inside = [t for t in agreeing if key(t) != key(heading) and key(t) in key(heading)]
+            # (A prefix is a truncated metadata title, not a headline without its kicker.)
+            inside = [t for t in agreeing if key(t) != key(heading) and key(heading).endswith(key(t))]
             return (inside[0] if inside else heading), None
     if cleaned:
         return cleaned[0], None
