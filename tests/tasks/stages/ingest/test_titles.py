@@ -115,11 +115,15 @@ def test_a_headline_run_into_the_first_paragraph_is_cut_off():
 
 def test_a_kicker_in_the_heading_is_left_out_when_the_metadata_title_is_inside_it():
     meta = ["Selenskyj fordert mehr Waffen vom Westen | Beispiel"]
-    title, _ = choose_title(meta, ["Ukraine-Krieg: Selenskyj fordert mehr Waffen vom Westen"], ["Beispiel"], "x")
+    title, _ = choose_title(
+        meta, ["Ukraine-Krieg: Selenskyj fordert mehr Waffen vom Westen"], ["Beispiel"], "x"
+    )
     assert title == "Selenskyj fordert mehr Waffen vom Westen"
 
 
 def test_a_truncated_metadata_title_does_not_shorten_the_heading():
     heading = "Regierung beschließt neue Regeln für Bäcker und Konditoren in ganz Deutschland"
-    title, _ = choose_title(["Regierung beschließt neue Regeln für Bäcker und Konditoren in…"], [heading], [], "x")
+    title, _ = choose_title(
+        ["Regierung beschließt neue Regeln für Bäcker und Konditoren in…"], [heading], [], "x"
+    )
     assert title == heading
