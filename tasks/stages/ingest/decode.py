@@ -86,8 +86,15 @@ def codec_name(label: str | None) -> str | None:
     return _SUPERSETS.get(name, name)
 
 
-def _sniff_utf16(data: bytes) -> str | None:
-    """UTF-16 without a BOM: ASCII markup leaves a NUL in every other byte."""
+def _sniff_unlabelled(data: bytes) -> str | None:
+    """An encoding the first bytes give away without a BOM: `<?xm` in EBCDIC or UTF-32, NULs of UTF-16."""
+    if data.startswith(b"\x4c\x6f\xa7\x94"):  # `<?xm` in EBCDIC: its declaration names the code page
+        match = _XML_DECL.match(data[:200].decode("cp037"))
+        return (codec_name(match.group(1)) if match else None) or "cp037"
+    if data.startswith(b"<\x00\x00\x00"):
+        return "utf_32_le"
+    if data.startswith(b"\x00\x00\x00<"):
+        return "utf_32_be"
     head = data[:2000]
     if len(head) < 8:
         return None
@@ -272,9 +279,11 @@ def decode_bytes(data: bytes, *, content_type: str | None = None, markup: str = 
         except UnicodeDecodeError:
             fallback = fallback or codec
     if fallback is None:
-        if sniffed := _sniff_utf16(data):
+        if sniffed := _sniff_unlabelled(data):
             text = data.decode(sniffed, errors="replace")
-            return Decoded(text, sniffed, "utf-16", [*notes, "UTF-16 without a byte-order mark"])
+            return Decoded(
+                text, sniffed, "sniffed", [*notes, f"{sniffed} without a byte-order mark or label"]
+            )
         if _is_utf8(data):
             return Decoded(data.decode("utf-8"), "utf_8", "utf-8", notes)
         fallback = "utf_8" if _mostly_fits(data, "utf_8") else None  # UTF-8 with a few stray bytes

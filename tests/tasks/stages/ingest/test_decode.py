@@ -77,3 +77,10 @@ def test_unknown_and_dangerous_labels_are_ignored():
     )
     decoded = decode_bytes(b"<meta charset='x-nothing'><p>plain words</p>", markup="html")
     assert decoded.text.endswith("plain words</p>") and "unknown charset 'x-nothing'" in decoded.notes[0]
+
+
+@pytest.mark.parametrize("codec", ["cp037", "cp500"])
+def test_an_ebcdic_feed_is_read_by_the_code_page_its_declaration_names(codec):
+    text = f"<?xml version='1.0' encoding='{codec}'?><rss><channel><title>Café über</title></channel></rss>"
+    decoded = decode_bytes(text.encode(codec), markup="xml")
+    assert decoded.text == text and decoded.encoding == codec
