@@ -103,8 +103,9 @@ def read_html(
     sites = site_names([*meta.sites, doc.sitename], url or meta.url or doc.url or doc.hostname)
     titles = [inline_text(t) for t in (*meta.titles, doc.title) if t]  # `&amp;#039;` in a meta tag, once more
     title, note = choose_title(titles, meta.headings, sites, "\n".join(paragraphs))
-    known = [title, *(t for t in titles if t), *(strip_site(t, sites) for t in titles if t), *meta.headings]
-    paragraphs = drop_leading_headline(paragraphs, known)
+    if note is None:  # a headline taken from the body stays in the body
+        known = [title, *titles, *(strip_site(t, sites) for t in titles), *meta.headings]
+        paragraphs = drop_leading_headline(paragraphs, known)
     body = "\n\n".join(paragraphs)
     if not body or body == title:
         raise Rejected("HTML page with no extractable text (only a headline)")

@@ -57,3 +57,10 @@ def test_feeds_in_any_encoding_give_their_titles_and_text(tmp_path, lang, codec,
     assert [a.title for a in result.articles] == [f"{headline} 1", f"{headline} 2"]
     assert paragraphs[1] in result.articles[0].body and paragraphs[2] in result.articles[1].body
     assert all("\ufffd" not in a.title + a.body for a in result.articles)
+
+
+def test_an_unclosed_tag_in_a_title_does_not_swallow_the_rest(tmp_path):
+    from tasks.stages.ingest import inline_text
+
+    assert inline_text("Bridge repairs <svg onload=alert(9)> finish early") == "Bridge repairs finish early"
+    assert inline_text("Quiet <script>alert(1)</script>day") == "Quiet day"

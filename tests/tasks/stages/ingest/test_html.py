@@ -58,3 +58,12 @@ def test_an_h1_that_is_the_site_logo_is_not_the_headline(tmp_path):
     html = html.replace('<div class="logo">Le Quotidien</div>', "<h1>Le Quotidien</h1>")
     (article,) = _write(tmp_path, html).articles
     assert article.title == "Le gouvernement présente un plan pour les hôpitaux"
+
+
+def test_a_short_first_sentence_used_as_the_title_stays_in_the_body(tmp_path):
+    html = page_html("en", "Home", og=False, h1=False).replace(
+        "<p>The city council", "<p>Rents are rising. The city council"
+    )
+    (article,) = _write(tmp_path, html).articles
+    assert article.title == "Rents are rising."
+    assert article.body.startswith("Rents are rising. The city council")
