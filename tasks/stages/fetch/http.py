@@ -291,7 +291,8 @@ def _page_source(source: Source, memory: _Memory, response: Response, date: str)
     memory.save(
         response, {source.url: {"entry": None, "article": article.id, "date": first}}, [article], date
     )
-    return FetchResult([article], [InputReport(source=name, status="included", article_id=article.id)])
+    line = InputReport(source=name, status="included", article_id=article.id, notes=list(article.notes))
+    return FetchResult([article], [line])
 
 
 @dataclass

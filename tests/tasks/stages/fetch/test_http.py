@@ -226,6 +226,11 @@ def test_pages_and_feeds_are_decoded_by_their_http_charset_or_by_detection(site,
     page = fetch_source(Source(kind="page", url=site.url("/pl.html")), store, CONFIG, DAY1)
     (article,) = page.articles
     assert article.title == polish.headline and polish.paragraphs[0] in article.body
+    assert page.report[0].notes == []  # declared in HTTP: nothing to say
+    site.routes["/pl-guess.html"] = Reply(body=polish.data, content_type="text/html")
+    guessed = fetch_source(Source(kind="page", url=site.url("/pl-guess.html")), store, CONFIG, DAY1)
+    assert guessed.articles[0].body == article.body
+    assert guessed.report[0].notes == ["encoding detected as cp1250"]
     # A feed served as text/xml without a charset (which feedparser would read as US-ASCII): detected.
     items = fetch_source(feed(site, "/text-xml.rss"), store, CONFIG, DAY1)
     _, headline, paragraphs, _ = TEXTS["ru"]
