@@ -81,6 +81,7 @@ def page_meta(text: str) -> PageMeta:
     meta.headings = [" ".join(h.text_content().split()) for h in [*inside, *root.xpath("//h1")][:8]]
     lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     lang = lang or next(iter(attr('//meta[@http-equiv="content-language"]/@content')), None)
+    lang = lang or next((v.replace("_", "-") for v in attr('//meta[@property="og:locale"]/@content')), None)
     meta.lang = lang.strip()[:35] if lang and lang.strip() else None
     meta.url = next(
         iter(attr('//link[@rel="canonical"]/@href') + attr('//meta[@property="og:url"]/@content')), None

@@ -216,3 +216,14 @@ def test_json_escapes_utf8_cannot_encode_are_replaced_not_raised(tmp_path):
     (article,) = ingest([tmp_path / "s.json"]).articles
     assert (article.title, article.body) == ("Caf\ufffd", "Un texte \ufffd ici.")
     assert "\ufffd" in to_json(article).encode("utf-8").decode("utf-8")  # the run store can write it
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32", "utf-8-sig"])
+def test_text_and_json_files_with_a_bom_are_text(tmp_path, codec):
+    (tmp_path / "story.txt").write_bytes("Überschrift\n\nTexte en français, 日本語も.".encode(codec))
+    (tmp_path / "story.json").write_bytes(json.dumps({"title": "Заголовок", "text": "Текст."}).encode(codec))
+    result = ingest([tmp_path])
+    assert [(a.title, a.body) for a in result.articles] == [
+        ("Заголовок", "Текст."),
+        ("Überschrift", "Texte en français, 日本語も."),
+    ]

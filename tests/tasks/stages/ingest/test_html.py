@@ -67,3 +67,10 @@ def test_a_short_first_sentence_used_as_the_title_stays_in_the_body(tmp_path):
     (article,) = _write(tmp_path, html).articles
     assert article.title == "Rents are rising."
     assert article.body.startswith("Rents are rising. The city council")
+
+
+def test_the_language_hint_falls_back_to_og_locale(tmp_path):
+    html = page_html("de", "Titel").replace('<html lang="de">', "<html>")
+    html = html.replace("</head>", '<meta property="og:locale" content="de_DE"></head>')
+    (article,) = _write(tmp_path, html).articles
+    assert article.lang_hint == "de-DE"
