@@ -2,7 +2,7 @@
 
 Pages and feeds are built in many languages and encodings (declared in <meta charset>, in <meta http-equiv>, or not at all; UTF-16 with a BOM),
 with the site name beside the headline in several patterns, plus pages whose headline is only in JSON-LD,
-only in the <h1> or only in og:title. Both sides get the same bytes; ours decodes them
+only in the <h1> or only in og:title, and pages whose <meta charset> names the wrong encoding. Both sides get the same bytes; ours decodes them
 like a browser, trafilatura alone uses its own decoding.
 
 Run: .venv/bin/python benchmarks/ingest.py [--json]
@@ -18,13 +18,13 @@ import tempfile
 import time
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tasks.stages.ingest import ingest
-from tests.support.pages import ENCODINGS, TEXTS, Page, all_pages, build_feed, page_html
+from tests.support.pages import ENCODINGS, TEXTS, Page, all_pages, build_feed, build_page, page_html
 
 
 def _norm(text: str) -> str:
@@ -56,6 +56,23 @@ def variants() -> list[Page]:
             pages.append(
                 Page(f"{lang}-{kind}.html", lang, "utf-8", "meta", data, headline, tuple(paragraphs), site)
             )
+    return pages
+
+
+def mislabelled() -> list[Page]:
+    """Pages whose <meta charset> names the wrong encoding (a common server or CMS default)."""
+    cases = [
+        ("pl", "cp1250", "iso-8859-1"),
+        ("cs", "cp1250", "iso-8859-1"),
+        ("ru", "cp1251", "koi8-r"),
+        ("uk", "koi8-u", "windows-1251"),
+        ("de", "utf-8", "iso-8859-1"),
+        ("fr", "utf-8", "windows-1252"),
+    ]
+    pages = []
+    for lang, codec, label in cases:
+        page = build_page(lang, codec, label, "meta")
+        pages.append(replace(page, name=f"{lang}-{codec}-as-{label}.html", declared="wrong"))
     return pages
 
 
@@ -129,12 +146,13 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args()
-    pages = all_pages() + variants()
+    pages = all_pages() + variants() + mislabelled()
     rows: dict[str, list[tuple[Page, Outcome, Outcome]]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for page in pages:
-            group = f"{page.codec} ({'declared' if page.declared != 'none' else 'undeclared'})"
+            how = {"none": "undeclared", "wrong": "declared wrongly"}.get(page.declared, "declared")
+            group = f"{page.codec} ({how})"
             rows[group].append((page, ours(page, folder), trafilatura_alone(page)))
         feed_figures = feeds(folder)
     everything = [row for group in rows.values() for row in group]

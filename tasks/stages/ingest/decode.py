@@ -189,11 +189,29 @@ _WEB = {
 _TAGS = re.compile(rb"(?is)<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>")
 
 
-def _detect(data: bytes, markup: str) -> str | None:
-    """charset-normalizer's guess, made on the text between the tags (markup makes every page look Dutch).
+@dataclass
+class _Readings:
+    """charset-normalizer's closest guesses: each distinct reading of the sample, and the languages seen."""
 
-    Only encodings browsers know are considered; among the guesses about as clean (mess) and as language-like
-    (coherence) as the best, the commoner encoding wins: charset-normalizer's order between ties is arbitrary.
+    sample: bytes
+    texts: dict[str, str]  # NFC reading -> codec, commonest encoding first
+    langs: set[str]
+
+    def best(self) -> str | None:
+        """The reading whose words a word list knows best (the commoner encoding on a tie)."""
+        if len(self.texts) <= 1:
+            return next(iter(self.texts.values()), None)
+        scored = [
+            (_known_words(t, self.langs), -rank, codec) for rank, (t, codec) in enumerate(self.texts.items())
+        ]
+        return max(scored)[2]
+
+
+def _readings(data: bytes, markup: str) -> _Readings:
+    """charset-normalizer's guesses, made on the text between the tags (markup makes every page look Dutch).
+
+    Only encodings browsers know are considered, and only those about as clean (mess) as the best:
+    charset-normalizer's order between such ties is arbitrary.
     """
     from charset_normalizer import from_bytes
 
@@ -207,23 +225,40 @@ def _detect(data: bytes, markup: str) -> str | None:
     results = list(from_bytes(sample))
     results = [r for r in results if codec_name(r.encoding) in _WEB] or results
     if not results:
-        return None
+        return _Readings(sample, {}, set())
     least = min(r.chaos for r in results)
     close = [r for r in results if r.chaos <= least + 0.03 and codec_name(r.encoding)]
     close.sort(key=lambda r: _PRIOR.get(codec_name(r.encoding) or "", len(_PRIOR)))
-    readings: dict[str, str] = {}
+    texts: dict[str, str] = {}
     for r in close[:8]:
         # cp1258 spells `ì` as `i` + a combining accent: the same reading, not a rival one.
         reading = unicodedata.normalize("NFC", sample.decode(r.encoding, errors="replace"))
-        readings.setdefault(reading, codec_name(r.encoding) or "")
-    if len(readings) == 1:
-        return next(iter(readings.values()))
-    # Guesses that read the bytes differently: the one whose words a word list knows best, commoner on a tie.
+        texts.setdefault(reading, codec_name(r.encoding) or "")
     langs = {_LANGS[name] for r in close[:8] for name in r.languages[:3] if name in _LANGS}
-    scored = [
-        (_known_words(text, langs), -rank, codec) for rank, (text, codec) in enumerate(readings.items())
-    ]
-    return max(scored)[2]
+    return _Readings(sample, texts, langs)
+
+
+def _detect(data: bytes, markup: str) -> str | None:
+    """The likeliest encoding of undeclared bytes."""
+    return _readings(data, markup).best()
+
+
+def _misdeclared(data: bytes, codec: str, markup: str) -> str | None:
+    """A better encoding for bytes a declared legacy encoding decodes without error but reads as nonsense.
+
+    Only when the best guess reads the bytes differently and its words are clearly better known (a mean Zipf
+    frequency higher by 1): `Sejm zag³osowa³`, declared ISO-8859-1, is windows-1250.
+    """
+    if codec in _UNICODE or data.isascii():
+        return None
+    readings = _readings(data, markup)
+    declared_text = unicodedata.normalize("NFC", readings.sample.decode(codec, errors="replace"))
+    guess = readings.best()
+    text = next((t for t, c in readings.texts.items() if c == guess), declared_text)
+    if text == declared_text:
+        return None
+    better = _known_words(text, readings.langs) >= _known_words(declared_text, readings.langs) + 1.0
+    return guess if better else None
 
 
 # charset-normalizer's language names that wordfreq has word lists for.
@@ -275,9 +310,14 @@ def decode_bytes(data: bytes, *, content_type: str | None = None, markup: str = 
             notes.append(f"declared {label[:40]} ({where}) but the bytes are UTF-8; read as UTF-8")
             return Decoded(data.decode("utf-8"), "utf_8", "utf-8", notes)
         try:
-            return Decoded(data.decode(codec), codec, where, notes)
+            text = data.decode(codec)
         except UnicodeDecodeError:
             fallback = fallback or codec
+            continue
+        if (better := _misdeclared(data, codec, markup)) and (fixed := _strict(data, better)) is not None:
+            notes.append(f"declared {label[:40]} ({where}) does not fit the text; read as {better}")
+            return Decoded(fixed, better, "detected", notes)
+        return Decoded(text, codec, where, notes)
     if fallback is None:
         if sniffed := _sniff_unlabelled(data):
             text = data.decode(sniffed, errors="replace")
@@ -303,6 +343,13 @@ def decode_bytes(data: bytes, *, content_type: str | None = None, markup: str = 
     codec = fallback or "utf_8"
     text = data.decode(codec, errors="replace")
     return Decoded(text, codec, "fallback", [*notes, _replaced(text.count("\ufffd"), codec)])
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
 
 
 def _replaced(count: int, codec: str) -> str:

@@ -84,3 +84,14 @@ def test_an_ebcdic_feed_is_read_by_the_code_page_its_declaration_names(codec):
     text = f"<?xml version='1.0' encoding='{codec}'?><rss><channel><title>Café über</title></channel></rss>"
     decoded = decode_bytes(text.encode(codec), markup="xml")
     assert decoded.text == text and decoded.encoding == codec
+
+
+@pytest.mark.parametrize(
+    ("lang", "codec", "label"),
+    [("pl", "cp1250", "iso-8859-1"), ("cs", "cp1250", "iso-8859-1"), ("ru", "cp1251", "koi8-r")],
+)
+def test_a_legacy_declaration_that_reads_as_nonsense_is_overruled_with_a_note(lang, codec, label):
+    page = build_page(lang, codec, label, "meta")  # the page says `label`, its bytes are `codec`
+    decoded = decode_bytes(page.data, markup="html")
+    assert all(p in decoded.text for p in page.paragraphs)
+    assert decoded.notes == [f"declared {label} (meta) does not fit the text; read as {codec}"]
