@@ -9,7 +9,14 @@ from typing import Any
 from tasks.article import Article, stable_id
 from tasks.stages.ingest.markup import clean, html_to_text, inline_text, looks_like_markup, normalise_ws
 from tasks.stages.ingest.reports import Rejected
-from tasks.stages.ingest.titles import FALLBACK_NOTE, first_sentence, is_generic, site_names, strip_site
+from tasks.stages.ingest.titles import (
+    FALLBACK_NOTE,
+    drop_leading_headline,
+    first_sentence,
+    is_generic,
+    site_names,
+    strip_site,
+)
 
 
 def read_txt(name: str, text: str) -> Iterator[Article]:
@@ -20,6 +27,7 @@ def read_txt(name: str, text: str) -> Iterator[Article]:
     if not lines:
         raise Rejected("empty file")
     title, body = " ".join(lines[0].split()), normalise_ws("\n".join(lines[1:]))
+    body = "\n\n".join(drop_leading_headline(body.split("\n\n"), [title])) if body else body
     if not body:
         raise Rejected("no body text after the headline")
     yield Article(id=stable_id(name, title, body), source=name, format="txt", title=title, body=body)
@@ -50,6 +58,8 @@ def read_json_record(name: str, record: object) -> Article:
     notes: tuple[str, ...] = ()
     if not title or is_generic(title, sites):
         title, notes = first_sentence(body), (FALLBACK_NOTE,)
+    else:
+        body = "\n\n".join(drop_leading_headline(body.split("\n\n"), [title]))
     return Article(
         id=stable_id(name, title, body),
         source=name,

@@ -227,3 +227,15 @@ def test_text_and_json_files_with_a_bom_are_text(tmp_path, codec):
         ("Заголовок", "Текст."),
         ("Überschrift", "Texte en français, 日本語も."),
     ]
+
+
+def test_text_and_json_bodies_do_not_repeat_their_headline(tmp_path):
+    (tmp_path / "a.txt").write_text("Storm hits coast\n\nStorm hits coast\n\nThe storm arrived at noon.")
+    (tmp_path / "b.json").write_text(
+        json.dumps(
+            {"title": "Rates rise | Wire", "outlet": "Wire", "text": "<p>Rates rise</p><p>Banks moved.</p>"}
+        )
+    )
+    articles = {a.format: a for a in ingest([tmp_path]).articles}
+    assert (articles["txt"].title, articles["txt"].body) == ("Storm hits coast", "The storm arrived at noon.")
+    assert (articles["json"].title, articles["json"].body) == ("Rates rise", "Banks moved.")
