@@ -78,7 +78,10 @@ def page_meta(text: str) -> PageMeta:
     meta.sites += attr('//meta[@property="og:site_name" or @name="og:site_name"]/@content')[:1]
     meta.sites += attr('//meta[@name="application-name" or @name="apple-mobile-web-app-title"]/@content')[:2]
     inside = root.xpath("//article//h1|//main//h1|//*[@role='main']//h1")
-    meta.headings = [" ".join(h.text_content().split()) for h in [*inside, *root.xpath("//h1")][:8]]
+    headings = [*inside, *root.xpath("//h1")][:8]
+    for br in (br for h in headings for br in h.iter("br")):
+        br.tail = " " + (br.tail or "")  # `<h1>Line one<br>line two</h1>` is two words, not one
+    meta.headings = [" ".join(h.text_content().split()) for h in headings]
     lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
     lang = lang or next(iter(attr('//meta[@http-equiv="content-language"]/@content')), None)
     lang = lang or next((v.replace("_", "-") for v in attr('//meta[@property="og:locale"]/@content')), None)

@@ -74,3 +74,10 @@ def test_the_language_hint_falls_back_to_og_locale(tmp_path):
     html = html.replace("</head>", '<meta property="og:locale" content="de_DE"></head>')
     (article,) = _write(tmp_path, html).articles
     assert article.lang_hint == "de-DE"
+
+
+def test_a_line_break_in_the_heading_separates_its_words(tmp_path):
+    html = page_html("en", "City council approves new housing plan | The Daily Ledger", og=False)
+    html = html.replace("<h1>City council approves", "<h1>City council<br>approves")
+    (article,) = _write(tmp_path, html).articles
+    assert article.title == "City council approves new housing plan"
