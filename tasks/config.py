@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,6 +153,9 @@ class StoriesConfig(Section):
         default_factory=dict,
         description='Topics or regions the desk follows, with keywords in any language: `iraq = ["Iraq", "Irak"]`.',
     )
+    only_topics: bool = Field(
+        False, description="Keep only the stories that mention a topic (set for a briefing with topics)."
+    )
 
 
 class SummariseConfig(Section):
@@ -248,6 +251,69 @@ class ModelsConfig(Section):
     )
 
 
+NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+class BriefingConfig(Section):
+    """One briefing of a deployment: its own schedule, selection, recipients, template and approval."""
+
+    name: str = Field(
+        pattern=NAME_PATTERN,
+        description="Safe id (lower case, digits, _): DAG `briefing_<name>`, outputs `<out>/<date>_<name>/`.",
+    )
+    schedule: str = Field("0 6 * * *", description="Cron expression, in `timezone`.")
+    timezone: str = Field("UTC", description="IANA time zone of the schedule, `Europe/Paris`.")
+    title: str = Field("", description="Digest title; empty: the render title and the name.")
+    sources: list[str] = Field(
+        default_factory=list,
+        description="Only articles whose source (file path or source id) contains one of these; empty: all.",
+    )
+    topics: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Only stories that mention one of these topics (keywords in any language); empty: all.",
+    )
+    languages: list[str] = Field(
+        default_factory=list, description="Only articles detected in these languages (ISO 639-1); empty: all."
+    )
+    recipients: list[str] = Field(default_factory=list, description="Who receives this briefing.")
+    subject: str = Field("", description="Email subject (`{date}` is filled in); empty: deliver.subject.")
+    template: str = Field("digest", description="Template, one of render.templates.")
+    max_stories: int = Field(0, ge=0, description="Stories shown in full; 0: render.max_stories.")
+    approval: bool = Field(False, description="Wait for an editor's approval in Airflow before sending.")
+    approval_timeout_hours: float = Field(
+        12.0, gt=0, description="Hours to wait for the editor before the timeout outcome applies."
+    )
+    timeout_outcome: Literal["reject", "approve"] = Field(
+        "reject", description="What an unanswered approval becomes."
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(f"not a five-field cron expression: {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone: {value!r}") from exc
+        return value
+
+    @field_validator("recipients")
+    @classmethod
+    def _safe_recipients(cls, value: list[str]) -> list[str]:
+        for recipient in value:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+", recipient):
+                raise ValueError(f"not an email address: {recipient!r}")
+        return value
+
+
 class Config(Section):
     """The resolved configuration of a run, saved beside its outputs."""
 
@@ -264,6 +330,34 @@ class Config(Section):
     render: RenderConfig = Field(default_factory=RenderConfig)
     deliver: DeliverConfig = Field(default_factory=DeliverConfig)
     models: ModelsConfig = Field(default_factory=ModelsConfig)
+    articles_schedule: str = Field(
+        "0 5 * * *",
+        description="With [[briefings]]: cron (UTC) of `briefing_articles`, the shared fetch, ingest, detect, "
+        "translate and repair every briefing of the day reads.",
+    )
+    briefings: list[BriefingConfig] = Field(
+        default_factory=list,
+        description="Briefings, each its own DAG; none: the one `daily_briefing`.",
+    )
+
+    @field_validator("briefings")
+    @classmethod
+    def _unique_names(cls, value: list[BriefingConfig]) -> list[BriefingConfig]:
+        names = [b.name for b in value]
+        if "articles" in names:
+            raise ValueError("briefing name 'articles' is reserved for the shared run")
+        if len(set(names)) != len(names):
+            raise ValueError(f"briefing names must be unique: {names}")
+        return value
+
+    @model_validator(mode="after")
+    def _known_templates(self) -> Config:
+        for briefing in self.briefings:
+            if briefing.template not in self.render.templates:
+                raise ValueError(
+                    f"briefing {briefing.name!r}: template {briefing.template!r} not in render.templates"
+                )
+        return self
 
     @property
     def store_url(self) -> str:
@@ -335,10 +429,14 @@ def to_toml(config: BaseModel) -> str:
     """The config as TOML, each key preceded by its description: the schema, documented, in one file."""
     lines: list[str] = []
     sections: list[tuple[str, BaseModel]] = []
+    tables: list[tuple[str, str | None, list[BaseModel]]] = []
     for name, field in type(config).model_fields.items():
         value = getattr(config, name)
         if isinstance(value, BaseModel):
             sections.append((name, value))
+            continue
+        if name in _TABLE_ARRAYS:
+            tables.append((name, field.description, value))
             continue
         if field.description:
             lines.append(f"# {field.description}")
@@ -347,4 +445,26 @@ def to_toml(config: BaseModel) -> str:
         lines.append("")
         lines.append(f"[{name}]")
         lines.extend(to_toml(section).splitlines())
+    for name, description, items in tables:
+        lines.append("")
+        lines.append(f"# {description}")
+        if not items:  # documented as a commented-out example, so the defaults stay "no briefings"
+            lines.extend("# " + line if line else "#" for line in _table_example(name).splitlines())
+        for item in items:
+            lines.append(f"[[{name}]]")
+            lines.extend(to_toml(item).splitlines())
     return "\n".join(lines).strip() + "\n"
+
+
+_TABLE_ARRAYS = {"briefings": BriefingConfig}
+
+
+def _table_example(name: str) -> str:
+    example = _TABLE_ARRAYS[name].model_validate(
+        {
+            "name": "middle_east",
+            "topics": {"iraq": ["Iraq", "Irak", "العراق"]},
+            "recipients": ["desk@example.org"],
+        }
+    )
+    return f"[[{name}]]\n" + to_toml(example)

@@ -47,6 +47,8 @@ class Stage:
     doc: str
     step: Callable[..., Any] | None = None
     uses_models: bool = False
+    # Shared stages run once a day for every briefing (`briefing_articles`); the others once per briefing.
+    shared: bool = False
 
 
 def _detect(articles: list[Article], ctx: Context) -> list[Article]:
@@ -68,9 +70,14 @@ def _repair(articles: list[Article], ctx: Context) -> list[Article]:
 
 
 def _stories(articles: Iterable[Article], ctx: Context) -> list[Story]:
+    from tasks.briefings import select_stories
     from tasks.stages.stories import build_stories
 
-    return build_stories(list(articles), ctx.config.stories)
+    articles = list(articles)
+    stories = build_stories(articles, ctx.config.stories)
+    if ctx.config.stories.only_topics:  # a briefing keeps only the stories of its topics
+        stories = select_stories(stories, {a.id: a for a in articles}, ctx.config.stories.topics)
+    return stories
 
 
 def _summarise(stories: list[Story], articles: dict[str, Article], ctx: Context) -> list[Story]:
@@ -80,11 +87,20 @@ def _summarise(stories: list[Story], articles: dict[str, Article], ctx: Context)
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("fetch", "sources", "Fetch one HTTP source (new and updated items only)."),
-    Stage("ingest", "read", "Read the input files and fetched sources into article shards."),
-    Stage("detect", "articles", "Detect the language of each article.", _detect),
-    Stage("translate", "articles", "Translate non-English text into English.", _translate, uses_models=True),
-    Stage("repair", "articles", "Repair machine-translation artefacts in English text.", _repair),
+    Stage("fetch", "sources", "Fetch one HTTP source (new and updated items only).", shared=True),
+    Stage("ingest", "read", "Read the input files and fetched sources into article shards.", shared=True),
+    Stage("detect", "articles", "Detect the language of each article.", _detect, shared=True),
+    Stage(
+        "translate",
+        "articles",
+        "Translate non-English text into English.",
+        _translate,
+        uses_models=True,
+        shared=True,
+    ),
+    Stage(
+        "repair", "articles", "Repair machine-translation artefacts in English text.", _repair, shared=True
+    ),
     Stage("stories", "group", "Group articles into ranked stories across languages.", _stories),
     Stage("summarise", "stories", "Summarise the stories a reader will see.", _summarise, uses_models=True),
     Stage("render", "write", "Render the digest, page, manifest and report."),
@@ -92,6 +108,8 @@ STAGES: tuple[Stage, ...] = (
 )
 BY_NAME: dict[str, Stage] = {stage.name: stage for stage in STAGES}
 ARTICLE_STAGES: tuple[Stage, ...] = tuple(s for s in STAGES if s.kind == "articles")
+SHARED_STAGES: tuple[Stage, ...] = tuple(s for s in STAGES if s.shared)
+BRIEFING_STAGES: tuple[Stage, ...] = tuple(s for s in STAGES if not s.shared)
 
 
 def previous_article_stage(stage: Stage) -> str:
