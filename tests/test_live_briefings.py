@@ -81,11 +81,15 @@ def _trigger(api: Api, dag_id: str) -> str:
 
 
 def _wait_for_approval(api: Api, dag_id: str, run_id: str, timeout: float = 900) -> dict:
-    path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
+    task = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/approve"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            return api.get(path)
+            if api.get(task)["state"] == "awaiting_input":
+                # An answer in the very seconds the worker exits races Airflow's executor event (the task is
+                # then retried and asks again); an editor is never that fast, and the test waits as long.
+                time.sleep(10)
+                return api.get(f"{task}/-1/hitlDetails")
         except urllib.error.HTTPError as exc:
             assert exc.code == 404, exc.read()
         state = api.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")["state"]
