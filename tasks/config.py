@@ -201,6 +201,11 @@ class DeliverConfig(Section):
         "resend",
         description="A delivery left pending by a crash: resend with the same Message-ID, or hold it as failed.",
     )
+    resend_updates: bool = Field(
+        False,
+        description="A second run on the same date whose digest changed: mail the updated digest (subject "
+        "`Updated: ...`, threaded to the first message) instead of skipping recipients already sent to.",
+    )
     retries: int = Field(2, ge=0, le=5, description="Extra attempts after a transient (4xx) failure.")
     retry_backoff: float = Field(2.0, ge=0, description="Seconds before the first retry, doubled each time.")
     smtp_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server.")
@@ -223,8 +228,9 @@ class ModelsConfig(Section):
     pool_slots: int = Field(
         1,
         ge=1,
-        description="Airflow pool `briefing_models`: model-loading tasks that may run at once on a worker "
-        "(each holds up to `cache_size` models; about 0.3 GiB per opus-mt model, 1.2 GiB for distilbart).",
+        description="Airflow pool `briefing_models`: model-loading tasks that may run at once across the whole "
+        "cluster, all workers together (each holds up to `cache_size` models; about 0.3 GiB per opus-mt model, "
+        "1.2 GiB for distilbart); see docs/scaling.md.",
     )
 
 

@@ -202,8 +202,16 @@ def run_repair(run: Run, ids: list[str], force: bool = False) -> list[str]:
 
 
 def final_articles(run: Run) -> dict[str, Article]:
-    """Every article as the last article stage left it."""
-    return {a.id: a for a in run.store.iter_stage(STAGES[-1])}
+    """Every article of this run's input as the last article stage left it.
+
+    Only the ids this run ingested: a second run on the same date with other input must not pick up the
+    records an earlier run left in the store, or its digest would no longer match its manifest.
+    """
+    ids = [line["article_id"] for line in run.store.get_json("ingest.json") if line["status"] == "included"]
+    last = STAGES[-1]
+    return {
+        i: run.store.get_article(last, i) for i in dict.fromkeys(ids) if i and run.store.has_article(last, i)
+    }
 
 
 @timed("stories")
@@ -346,6 +354,7 @@ def run_deliver(
         ledger_for(Store(run.config.store_url)),
         unsubscribe_url=cfg.unsubscribe_url,
         pending_policy=cfg.pending_policy,
+        resend_updates=cfg.resend_updates,
         retries=cfg.retries,
         backoff=cfg.retry_backoff,
     )

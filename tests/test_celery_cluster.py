@@ -81,7 +81,7 @@ def _write_config(root: Path, inputs: Path, tiny_marian: Path, tiny_bart: Path, 
     config = root / f"briefing-{len(list(root.glob('briefing-*.toml')))}.toml"
     config.write_text(
         f'input = ["{inputs}"]\nout = "{out}"\nstore = "{store}"\n\n'
-        f"[ingest]\nallowed_roots = [\"{inputs}\"]\nbatch_size = 3\n\n"
+        f'[ingest]\nallowed_roots = ["{inputs}"]\nbatch_size = 3\n\n'
         f'[deliver]\nrecipients = {json.dumps(RECIPIENTS)}\noutbox_dir = "{root / "outbox"}"\n\n'
         f"[translate]\nnum_beams = 1\n\n[translate.models]\n{models}\n\n"
         f'[summarise]\nmodel = "{tiny_bart}"\nnum_beams = 1\nmin_new_tokens = 4\nmax_new_tokens = 16\n'
@@ -115,6 +115,8 @@ def cluster(s3, tiny_marian, tiny_bart):
         "WORKER1_LOG_PORT": str(_free_port()),
         "WORKER2_LOG_PORT": str(_free_port()),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        # Only the run the test triggers: no scheduled run of today when the DAG is unpaused.
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
         # A lost worker is noticed in seconds, not Airflow's default five minutes.
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
@@ -207,7 +209,9 @@ def test_a_run_survives_a_worker_killed_mid_task(cluster, s3, tiny_marian, tiny_
     assert {"worker1", "worker2"} <= hosts
 
     # The same input through the CLI in this process, with local folders: the same digest.
-    local = _write_config(root, inputs, tiny_marian, tiny_bart, str(root / "cli-store"), str(root / "cli-out"))
+    local = _write_config(
+        root, inputs, tiny_marian, tiny_bart, str(root / "cli-store"), str(root / "cli-out")
+    )
     cli_paths = run_all(open_run(load_config(str(local)), DATE))
     fs = s3fs.S3FileSystem()
     fs.invalidate_cache()
