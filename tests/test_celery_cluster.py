@@ -200,14 +200,19 @@ def test_a_run_survives_a_worker_killed_mid_task(cluster, s3, tiny_marian, tiny_
             if model_tasks:
                 victim = model_tasks[0]
                 _kill_worker(root, victim["hostname"])
-                killed = (victim["hostname"], f"{victim['task_id']}[{victim['map_index']}]")
+                killed = (victim["hostname"], victim["task_id"], victim["map_index"])
         state = api.get(f"/api/v2/dags/daily_briefing/dagRuns/{run_id}")["state"]
         if state in ("success", "failed"):
             break
         time.sleep(1)
     assert killed is not None, f"no task was seen running on a worker (hosts seen: {hosts})"
-    assert state == "success", f"run ended {state} after {killed[0]} was killed during {killed[1]}"
+    assert state == "success", f"run ended {state} after {killed[0]} was killed during {killed[1:]}"
     assert {"worker1", "worker2"} <= hosts
+    # The killed task was noticed (no heartbeat) and retried on the worker that was left.
+    host, task_id, map_index = killed
+    retried = api.get(f"/api/v2/dags/daily_briefing/dagRuns/{run_id}/taskInstances/{task_id}/{map_index}")
+    assert retried["state"] == "success" and retried["try_number"] >= 2
+    assert retried["hostname"] != host
 
     # The same input through the CLI in this process, with local folders: the same digest.
     local = _write_config(
