@@ -45,20 +45,21 @@ def _call(base: str, method: str, path: str, body: dict | None = None, token: st
         return json.loads(response.read() or b"{}")
 
 
-def run_cli(config: Path, out: Path, workers: int) -> float:
-    """`briefing run` in a process of its own; returns its wall time."""
-    command = [sys.executable, "-m", "tasks.cli", "run", "--config", str(config), "--out", str(out)]
+def run_cli(config: Path, out: Path, workers: int) -> tuple[float, str]:
+    """`briefing run` in a process of its own; returns its wall time and how it ran."""
+    entry = "from tasks.cli import main; main()"
+    command = [sys.executable, "-c", entry, "run", "--config", str(config), "--out", str(out)]
     command += ["--date", DATE, "--deliver", "none"]
     help_text = subprocess.run([*command[:4], "--help"], capture_output=True, text=True, cwd=ROOT).stdout
+    how = "one process (this `briefing run` has no --workers)"
     if "--workers" in help_text:
         command += ["--workers", str(workers)]
-    else:
-        print("note: this `briefing run` has no --workers: the CLI figure is one process")
+        how = f"--workers {workers}"
     start = time.perf_counter()
     process = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    if process.returncode:
+    if process.returncode or not (out / DATE / "digest.txt").exists():
         raise SystemExit(f"briefing run failed:\n{process.stderr[-3000:]}")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, how
 
 
 def run_cluster(config: Path, home: Path) -> tuple[float, int]:
@@ -133,8 +134,8 @@ def main() -> None:
             f'[ingest]\nallowed_roots = ["{corpus}"]\nbatch_size = {args.batch_size}\n\n'
             '[deliver]\ntransport = "none"\n'
         )
-    cli = run_cli(configs["cli"], workdir / "cli-out", 2)
-    print(f"CLI, --workers 2: {cli:.0f} s")
+    cli, how = run_cli(configs["cli"], workdir / "cli-out", 2)
+    print(f"CLI, {how}: {cli:.0f} s", flush=True)
     cluster, tasks = run_cluster(configs["cluster"], workdir / "cluster")
     print(f"Celery, two workers: {cluster:.0f} s ({tasks} task instances)")
     same = (workdir / "cli-out" / DATE / "digest.txt").read_text() == (
