@@ -1,9 +1,9 @@
 """One corpus through the CLI and through the Celery cluster of `make airflow-celery` (two workers): wall times.
 
-    .venv/bin/python benchmarks/cluster.py --size 10000 --batch-size 500      # the figures in docs/scaling.md
+    .venv/bin/python benchmarks/cluster.py --size 10000 --shard-size 500      # the figures in docs/scaling.md
 
 The corpus is `benchmarks/scale.py`'s synthetic one; both runs use the same config (no models: the
-pipeline's degrade path, as in scale.py), the same batch size and deliver nothing. The cluster time runs from
+pipeline's degrade path, as in scale.py), the same shard size and deliver nothing. The cluster time runs from
 the REST API trigger of `daily_briefing` to the run's success, with the cluster already up.
 """
 
@@ -114,7 +114,7 @@ def run_cluster(config: Path, home: Path) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--shard-size", type=int, default=500)
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -131,7 +131,7 @@ def main() -> None:
         configs[name] = workdir / f"{name}.toml"
         configs[name].write_text(
             f'input = ["{corpus}"]\nout = "{workdir / (name + "-out")}"\n\n'
-            f'[ingest]\nallowed_roots = ["{corpus}"]\nbatch_size = {args.batch_size}\n\n'
+            f'[ingest]\nallowed_roots = ["{corpus}"]\nshard_size = {args.shard_size}\n\n'
             '[deliver]\ntransport = "none"\n'
         )
     cli, how = run_cli(configs["cli"], workdir / "cli-out", 2)

@@ -18,6 +18,7 @@ import pytest
 
 from tasks.config import PROJECT_ROOT, load_config
 from tasks.pipeline import open_run, run_all
+from tasks.storage.shards import decode
 from tests.conftest import SEEDS
 from tests.test_live_airflow import Api
 
@@ -81,10 +82,11 @@ def _write_config(root: Path, inputs: Path, tiny_marian: Path, tiny_bart: Path, 
     config = root / f"briefing-{len(list(root.glob('briefing-*.toml')))}.toml"
     config.write_text(
         f'input = ["{inputs}"]\nout = "{out}"\nstore = "{store}"\n\n'
-        f'[ingest]\nallowed_roots = ["{inputs}"]\nbatch_size = 3\n\n'
+        f'[ingest]\nallowed_roots = ["{inputs}"]\nshard_size = 3\n\n'
         f'[deliver]\nrecipients = {json.dumps(RECIPIENTS)}\noutbox_dir = "{root / "outbox"}"\n\n'
         f"[models]\npool_slots = 2\n\n[translate]\nnum_beams = 1\n\n[translate.models]\n{models}\n\n"
-        f'[summarise]\nmodel = "{tiny_bart}"\nnum_beams = 1\nmin_new_tokens = 4\nmax_new_tokens = 16\n'
+        f'[summarise]\nmodel = "{tiny_bart}"\nstories_per_shard = 3\nnum_beams = 1\nmin_new_tokens = 4\n'
+        "max_new_tokens = 16\n"
     )
     return config
 
@@ -232,8 +234,12 @@ def test_a_run_survives_a_worker_killed_mid_task(cluster, s3, tiny_marian, tiny_
         entry = json.loads(fs.cat_file(f"{BUCKET}/store/deliveries/{DATE}/{recipient}.json"))
         assert (entry["status"], entry["attempts"]) == ("sent", 1)
 
-    # Nothing half-written: every object in the store is a whole JSON document.
+    # Nothing half-written: every object in the store is a whole JSON document or a whole gzip shard.
     objects = fs.find(f"{BUCKET}/store")
     assert any(f"/runs/{DATE}/translate/" in o for o in objects)
     for key in objects:
-        json.loads(fs.cat_file(key))
+        data = fs.cat_file(key)
+        if key.endswith(".gz"):
+            list(decode(data))  # a truncated gzip stream or line raises
+        else:
+            json.loads(data)
