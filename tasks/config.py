@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +56,27 @@ class FetchConfig(Section):
         2, ge=1, description="Requests in flight at once to one host, per source."
     )
     max_items: int = Field(30, ge=1, description="Items taken from a feed whose source sets no `limit`.")
+    allow_private_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks (CIDR) that may be fetched although not public, e.g. an internal feed host "
+        '`["10.20.0.0/16"]`; every other loopback, private, link-local or reserved address is refused.',
+    )
+    record_seen: bool = Field(
+        True,
+        description="Remember what this run reported (seen-store, feed state); on-demand runs set it to false "
+        "so they never change what a later daily run reports.",
+    )
+
+    @field_validator("allow_private_networks")
+    @classmethod
+    def _cidr(cls, value: list[str]) -> list[str]:
+        networks = []
+        for cidr in value:
+            try:
+                networks.append(str(ipaddress.ip_network(cidr.strip(), strict=False)))
+            except ValueError:
+                raise ValueError(f"not a network in CIDR form like 10.20.0.0/16: {cidr!r}") from None
+        return networks
 
 
 class DetectConfig(Section):

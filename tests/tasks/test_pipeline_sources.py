@@ -21,7 +21,12 @@ def test_a_sources_run_fetches_reports_and_remembers(tmp_path, tiny_bart):
             overrides={
                 "input": [],
                 "out": str(tmp_path / "out"),
-                "fetch": {"sources": str(sources), "timeout": 2.0, "retries": 0},
+                "fetch": {
+                    "sources": str(sources),
+                    "timeout": 2.0,
+                    "retries": 0,
+                    "allow_private_networks": ["127.0.0.1/32"],
+                },
                 "summarise": {
                     "model": str(tiny_bart),
                     "num_beams": 1,

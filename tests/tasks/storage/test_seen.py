@@ -12,7 +12,9 @@ from tasks.storage.store import Store
 from tests.support.newsserver import NewsServer, Reply, news_site, page, wire_feed, wire_items
 
 D1, D2, D3 = "2026-11-24", "2026-11-25", "2026-11-26"
-CONFIG = FetchConfig(timeout=0.5, retries=0, backoff=0, max_bytes=1_000_000)
+CONFIG = FetchConfig(
+    timeout=0.5, retries=0, backoff=0, max_bytes=1_000_000, allow_private_networks=["127.0.0.1/32"]
+)
 
 
 def article(
