@@ -1,3 +1,4 @@
+import contextlib
 import ipaddress
 
 import httpcore
@@ -124,7 +125,7 @@ def test_the_allow_list_opens_exactly_its_networks():
     assert refusal(ipaddress.ip_address("127.0.0.2"), allowed)
     assert refusal(ipaddress.ip_address("::ffff:127.0.0.2"), allowed)
     assert refusal(ipaddress.ip_address("10.21.0.1"), allowed)
-    with pytest.raises(ValueError, match="10.0.0.300"):
+    with pytest.raises(ValueError, match=r"10\.0\.0\.300"):
         parse_networks(["10.0.0.300/8"])
 
 
@@ -196,9 +197,7 @@ def literal_forms(ip):
 @given(literal=addresses.flatmap(literal_forms))
 def test_ip_literals_in_any_spelling_never_reach_a_non_global_address(literal):
     recorder = Recorder()
-    try:
+    with contextlib.suppress(AddressRefused, httpcore.ConnectError):
         GuardedBackend(inner=recorder).connect_tcp(literal.strip("[]"), 80)  # the real resolver
-    except (AddressRefused, httpcore.ConnectError):
-        pass
     for address in recorder.connected:
         assert not forbidden(ipaddress.ip_address(address)), (literal, address)
