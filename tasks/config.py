@@ -4,20 +4,50 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from tasks.secrets import check_not_masked, mask, masked
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Section(BaseModel):
-    """A config section: unknown keys are errors, so a typo never passes silently."""
+    """A config section: unknown keys are errors, so a typo never passes silently.
+
+    A password in a URL anywhere in it is a secret: masked in every serialised form (config.json, `briefing
+    config`) and in repr and logs; the live value keeps it. Prefer a `${VAR}` reference, read when used.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_serializer(mode="wrap")
+    def _mask_secrets(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return masked(handler(self))
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, masked(value)
+
+    @model_validator(mode="after")
+    def _no_masked_passwords(self) -> Section:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str):
+                    check_not_masked(text, name)
+        return self
 
 
 class IngestConfig(Section):
@@ -208,11 +238,17 @@ class DeliverConfig(Section):
     transport: str = Field(
         "outbox",
         description="`none`, `outbox` (files in outbox_dir), `outbox:DIR`, an smtp:// or smtps:// URL, "
-        "or `airflow:CONN_ID` (an Airflow connection, in the DAGs).",
+        "or `airflow:CONN_ID` (an Airflow connection, in the DAGs). Give a password as a reference, "
+        "`smtps://user:${SMTP_PASSWORD}@host` or `${BRIEFING_SMTP_URL}`: read from the environment when sending.",
     )
     outbox_dir: str = Field("", description="Folder for `.eml` files; empty means `<out>/outbox`.")
     sender: str = "briefing@localhost"
     recipients: list[str] = Field(default_factory=lambda: ["analyst@example.com"])
+    allowed_recipient_domains: list[str] = Field(
+        default_factory=list,
+        description="Domains a triggered run may send to (exact match, e.g. `example.org`); empty: the "
+        "domains of `recipients`. Any other recipient is refused when the run is triggered.",
+    )
     subject: str = "Briefing for {date}"
     unsubscribe_url: str = Field(
         "https://briefing.example.org/unsubscribe?to={recipient}",
@@ -226,11 +262,6 @@ class DeliverConfig(Section):
     retries: int = Field(2, ge=0, le=5, description="Extra attempts after a transient (4xx) failure.")
     retry_backoff: float = Field(2.0, ge=0, description="Seconds before the first retry, doubled each time.")
     smtp_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server.")
-
-    @field_serializer("transport")
-    def _hide_password(self, value: str) -> str:
-        # A password in an SMTP URL never reaches config.json or anything else that serialises a config.
-        return re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", value)
 
 
 class ModelsConfig(Section):
@@ -325,7 +356,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(mask(value), ensure_ascii=False)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):

@@ -136,7 +136,8 @@ def run_fetch(run: Run, source: dict) -> list[str]:
 
     src = Source.model_validate({k: v for k, v in source.items() if k != "id"})
     store = Store(run.config.store_url)
-    result = SeenStore(store).apply(fetch_source(src, store, run.config.fetch, run.date), run.date)
+    seen = SeenStore(store, record=run.config.fetch.record_seen)
+    result = seen.apply(fetch_source(src, store, run.config.fetch, run.date), run.date)
     for article in result.articles:
         run.store.put_article("fetched", article)
     run.store.put_json(f"fetch/{src.id}.json", [asdict(r) for r in result.report])
