@@ -89,6 +89,14 @@ def run(
         Path | None, typer.Option(help="Sources file (YAML) of feeds and pages to fetch.")
     ] = None,
     force: ForceOpt = False,
+    on_demand: Annotated[
+        bool,
+        typer.Option(
+            "--on-demand",
+            help="An editor's run: outputs in OUT/<date>_on-demand/, and what it reports is not remembered, "
+            "so the next daily run still reports it.",
+        ),
+    ] = False,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
     from tasks.delivery.deliver import DeliveryError, validate_recipient
@@ -111,6 +119,8 @@ def run(
         overrides["deliver"] = {"transport": deliver}
     if to:
         overrides.setdefault("deliver", {})["recipients"] = to
+    if on_demand:
+        overrides.setdefault("fetch", {})["record_seen"] = False
     cfg = _config(config, overrides)
     try:
         if template not in cfg.render.templates:
@@ -119,7 +129,7 @@ def run(
             )
         for recipient in cfg.deliver.recipients if cfg.deliver.transport != "none" else []:
             validate_recipient(recipient)
-        current = open_run(cfg, date)
+        current = open_run(cfg, date, name="on-demand" if on_demand else None)
         paths = run_all(current, template=template, force=force, progress=True)
     except (RunParameterError, SourcesError, DeliveryError) as exc:
         typer.echo(f"error: {exc}", err=True)

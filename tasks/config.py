@@ -56,6 +56,16 @@ class IngestConfig(Section):
         description="Run parameters may only name inputs inside these folders (relative to the config file).",
     )
     max_bytes: int = Field(5_000_000, description="Inputs larger than this are rejected, not truncated.")
+    max_chars: int = Field(
+        100_000,
+        ge=1000,
+        description="Characters of text per article; a longer one is cut at a paragraph end (noted in the manifest).",
+    )
+    max_feed_items: int = Field(
+        200,
+        ge=1,
+        description="Items read from one feed file; the rest are one rejected line in the manifest.",
+    )
     batch_size: int = Field(8, description="Articles per mapped batch (one model load per batch).")
 
 

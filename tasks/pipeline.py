@@ -149,7 +149,13 @@ def run_ingest(run: Run) -> list[list[str]]:
     """Read the input files and merge the fetched sources into the store; returns batches of article ids."""
     from tasks.stages.ingest import InputReport, ingest, merge
 
-    result = ingest(run.config.input, max_bytes=run.config.ingest.max_bytes)
+    caps = run.config.ingest
+    result = ingest(
+        run.config.input,
+        max_bytes=caps.max_bytes,
+        max_chars=caps.max_chars,
+        max_feed_items=caps.max_feed_items,
+    )
     for source in list_sources(run):
         key = f"fetch/{source['id']}.json"
         if not run.store.store.exists(run.store.key(key)):
@@ -159,7 +165,8 @@ def run_ingest(run: Run) -> list[list[str]]:
             continue
         lines = [InputReport(**line) for line in run.store.get_json(key)]
         ids = [line.article_id for line in lines if line.status == "included" and line.article_id]
-        result = merge(result, [run.store.get_article("fetched", i) for i in ids], lines)
+        fetched = [run.store.get_article("fetched", i) for i in ids]
+        result = merge(result, fetched, lines, max_chars=caps.max_chars)
     for article in result.articles:
         if not run.store.has_article("ingest", article.id):  # same id, same content: nothing to redo
             run.store.put_article("ingest", article)

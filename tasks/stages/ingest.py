@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.article import Article, stable_id
+from tasks.stages.caps import MAX_CHARS, MAX_FEED_ITEMS, cap_article
 
 FORMATS = {
     ".txt": "txt",
@@ -240,12 +241,13 @@ def entry_text(entry: Any) -> str:
     return html_to_text(raw or "")
 
 
-def read_feed(name: str, data: bytes) -> Iterator[Article | Rejected]:
-    """An RSS or Atom feed: one article per item; a feed feedparser cannot read is rejected whole."""
+def read_feed(name: str, data: bytes, *, max_items: int = MAX_FEED_ITEMS) -> Iterator[Article | Rejected]:
+    """An RSS or Atom feed: one article per item, at most `max_items`; a feed feedparser cannot read is
+    rejected whole."""
     parsed = parse_feed(data)
     feed_lang = parsed.feed.get("language")
     outlet = parsed.feed.get("title")
-    for index, entry in enumerate(parsed.entries):
+    for index, entry in enumerate(parsed.entries[:max_items]):
         key = entry.get("id") or entry.get("link") or str(index)
         item = f"{name}#{key}"
         body = entry_text(entry)
@@ -271,9 +273,16 @@ def read_feed(name: str, data: bytes) -> Iterator[Article | Rejected]:
             lang_hint=entry.get("language") or feed_lang,
             notes=tuple(notes),
         )
+    if len(parsed.entries) > max_items:
+        extra = len(parsed.entries) - max_items
+        yield Rejected(
+            f"{extra:,} items beyond the {max_items:,} read per feed (ingest.max_feed_items)", name
+        )
 
 
-def read_file(path: Path, name: str, max_bytes: int) -> Iterator[Article | Rejected]:
+def read_file(
+    path: Path, name: str, max_bytes: int, *, max_feed_items: int = MAX_FEED_ITEMS
+) -> Iterator[Article | Rejected]:
     """Read one input file with the reader for its extension."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -287,7 +296,7 @@ def read_file(path: Path, name: str, max_bytes: int) -> Iterator[Article | Rejec
     if fmt == "feed":
         if b"\x00" in data[:8192]:
             raise Rejected("binary file (contains NUL bytes)")
-        yield from read_feed(name, data)
+        yield from read_feed(name, data, max_items=max_feed_items)
         return
     notes: list[str] = []
     text = _decode(data, notes)
@@ -324,8 +333,11 @@ def _escapes(path: Path, name: str, inputs: list[Path]) -> bool:
     return False
 
 
-def merge(result: IngestResult, articles: list[Article], report: list[InputReport]) -> IngestResult:
-    """Add articles read elsewhere (fetched sources) to a result; a copy of an earlier article is a duplicate."""
+def merge(
+    result: IngestResult, articles: list[Article], report: list[InputReport], *, max_chars: int = MAX_CHARS
+) -> IngestResult:
+    """Add articles read elsewhere (fetched sources) to a result; a copy of an earlier article is a duplicate,
+    a text longer than `max_chars` is cut (a note says so)."""
     merged = IngestResult(articles=list(result.articles), report=list(result.report))
     by_content = {_content_key(a): a.id for a in merged.articles}
     by_id = {a.id: a for a in articles}
@@ -340,6 +352,9 @@ def merge(result: IngestResult, articles: list[Article], report: list[InputRepor
                 line, status="duplicate", reason=f"same text as article {original}", duplicate_of=original
             )
         else:
+            article, cut = cap_article(article, max_chars)
+            if cut:
+                line = dataclasses.replace(line, notes=[*line.notes, cut])
             merged.articles.append(article)
         merged.report.append(line)
     return merged
@@ -349,8 +364,14 @@ def _content_key(article: Article) -> str:
     return stable_id(article.title.casefold(), " ".join(article.body.split()).casefold())
 
 
-def ingest(paths: Iterable[str | Path], max_bytes: int = 5_000_000) -> IngestResult:
-    """Read every input; duplicates of an earlier article are reported, not returned twice."""
+def ingest(
+    paths: Iterable[str | Path],
+    max_bytes: int = 5_000_000,
+    *,
+    max_chars: int = MAX_CHARS,
+    max_feed_items: int = MAX_FEED_ITEMS,
+) -> IngestResult:
+    """Read every input; duplicates of an earlier article are reported, not returned twice; caps applied."""
     articles: list[Article] = []
     lines: list[InputReport] = []
     inputs = [Path(p) for p in paths]
@@ -360,7 +381,7 @@ def ingest(paths: Iterable[str | Path], max_bytes: int = 5_000_000) -> IngestRes
                 raise Rejected("no such file")
             if _escapes(path, name, inputs):
                 raise Rejected("link to a file outside the input folder")
-            items = list(read_file(path, name, max_bytes))
+            items = list(read_file(path, name, max_bytes, max_feed_items=max_feed_items))
         except Rejected as exc:
             lines.append(InputReport(source=name, status="rejected", reason=str(exc)))
             continue
@@ -377,4 +398,4 @@ def ingest(paths: Iterable[str | Path], max_bytes: int = 5_000_000) -> IngestRes
                         source=item.source, status="included", article_id=item.id, notes=list(item.notes)
                     )
                 )
-    return merge(IngestResult(articles=[], report=[]), articles, lines)
+    return merge(IngestResult(articles=[], report=[]), articles, lines, max_chars=max_chars)
