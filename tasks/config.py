@@ -96,6 +96,9 @@ class FetchConfig(Section):
         2, ge=1, description="Requests in flight at once to one host, per source."
     )
     max_items: int = Field(30, ge=1, description="Items taken from a feed whose source sets no `limit`.")
+    max_feed_entries: int = Field(
+        5000, ge=1, description="A feed with more items than this is rejected unparsed (parsing is the cost)."
+    )
     allow_private_networks: list[str] = Field(
         default_factory=list,
         description="Networks (CIDR) that may be fetched although not public, e.g. an internal feed host "

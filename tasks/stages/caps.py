@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from tasks.article import Article
 
 MAX_CHARS = 100_000  # about 15,000 words: longer than almost any real article, far short of a 5 MB page
 MAX_FEED_ITEMS = 200
+# An item or entry start tag, with or without a namespace prefix.
+_ENTRY_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s/>]", re.IGNORECASE)
+
+
+def feed_entries(data: bytes) -> int:
+    """How many items a feed document holds, counted without parsing it (parsing is what costs: feedparser
+    takes about a minute for 160,000 items)."""
+    return len(_ENTRY_TAG.findall(data))
 
 
 def cap_article(article: Article, max_chars: int = MAX_CHARS) -> tuple[Article, str | None]:

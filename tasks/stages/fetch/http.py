@@ -18,6 +18,7 @@ import httpx
 
 from tasks.article import Article, article_from_json, stable_id, to_json
 from tasks.config import FetchConfig
+from tasks.stages.caps import feed_entries
 from tasks.stages.fetch.guard import AddressRefused, guarded_transport, parse_networks
 from tasks.stages.fetch.sources import Source, check_url
 from tasks.stages.ingest import IngestResult, InputReport, Rejected, entry_text, parse_feed, read_html
@@ -314,6 +315,10 @@ class _Item:
 def _feed_source(
     source: Source, memory: _Memory, fetcher: Fetcher, response: Response, config: FetchConfig, date: str
 ) -> FetchResult:
+    entries = feed_entries(response.content)
+    if entries > config.max_feed_entries:
+        reason = f"feed of {entries:,} items, more than the {config.max_feed_entries:,} parsed (fetch.max_feed_entries)"
+        return FetchResult([], [InputReport(source=source.id, status="rejected", reason=reason)])
     try:
         parsed = parse_feed(
             response.content,
@@ -380,7 +385,7 @@ def _feed_source(
             InputReport(
                 source=source.id,
                 status="rejected",
-                reason=f"{beyond} more item{'s' * (beyond != 1)} beyond the source's limit of {limit} items",
+                reason=f"{beyond:,} more item{'s' * (beyond != 1)} beyond the source's limit of {limit} items",
             )
         )
     # A failed item is not remembered, and without validators the next run gets the whole feed and retries it.

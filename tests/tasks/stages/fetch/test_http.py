@@ -306,3 +306,17 @@ def test_processing_stops_at_the_limit_and_repeated_items_are_one(site, store, m
     assert (
         len(texts) <= 10
     )  # the text of items past the limit is never extracted (5 fingerprints, 5 summaries)
+
+
+def test_a_feed_with_more_items_than_are_parsed_is_rejected_unparsed(site, store, monkeypatch):
+    import tasks.stages.fetch.http as http
+
+    entry = '<rss:item rdf:about="x"><rss:title>t</rss:title></rss:item>'
+    body = f'<?xml version="1.0"?><rdf:RDF xmlns:rdf="r" xmlns:rss="s">{entry * 60}</rdf:RDF>'
+    site.routes["/huge.rdf"] = Reply(body=body.encode(), content_type="application/rdf+xml")
+    monkeypatch.setattr(http, "parse_feed", lambda *a: pytest.fail("parsed"))
+    result = fetch_source(
+        feed(site, "/huge.rdf"), store, CONFIG.model_copy(update={"max_feed_entries": 50}), DAY1
+    )
+    (line,) = result.report
+    assert line.reason == "feed of 60 items, more than the 50 parsed (fetch.max_feed_entries)"
