@@ -98,7 +98,7 @@ def _is_markup(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
     if tag not in HTML_ELEMENTS:
         return False
     return all(
-        value is not None or name in HTML_ATTRIBUTES or name.startswith(("on", "data-", "aria-"))
+        value is not None or name in HTML_ATTRIBUTES or name.startswith(("data-", "aria-"))
         for name, value in attrs
     )
 
@@ -111,7 +111,7 @@ def _html_names() -> tuple[frozenset[str], frozenset[str]]:
     attributes = "async autofocus autoplay controls defer download hidden inert loop muted open playsinline"
     return (
         frozenset(defs.tags) | frozenset(elements.split()),
-        frozenset(defs.safe_attrs) | frozenset(attributes.split()),
+        frozenset(defs.safe_attrs) | frozenset(defs.event_attrs) | frozenset(attributes.split()),
     )
 
 

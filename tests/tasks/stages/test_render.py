@@ -272,6 +272,8 @@ def test_untrusted_text_is_made_plain_then_escaped():
         ("Parliament debates <Big Tech> rules <b>today</b>", "Parliament debates <Big Tech> rules today"),
         ("<p>Vote on <Data Act></p><script>alert(1)</script>", "Vote on <Data Act>"),
         ("Unclosed <em", "Unclosed <em"),
+        ("The <Big one> arrives", "The <Big one> arrives"),
+        ("<b onclick>bold</b> <i class=x>it</i>", "bold it"),
     ],
 )
 def test_words_that_merely_look_like_tags_are_kept(text, expected):
