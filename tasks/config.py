@@ -66,7 +66,11 @@ class IngestConfig(Section):
         ge=1,
         description="Items read from one feed file; the rest are one rejected line in the manifest.",
     )
-    batch_size: int = Field(8, description="Articles per mapped batch (one model load per batch).")
+    shard_size: int = Field(
+        500,
+        ge=1,
+        description="Articles per shard: each stage reads and writes one file per shard, one mapped task each.",
+    )
 
 
 class FetchConfig(Section):
@@ -210,6 +214,9 @@ class StoriesConfig(Section):
 
 class SummariseConfig(Section):
     model: str = "sshleifer/distilbart-cnn-12-6"
+    stories_per_shard: int = Field(
+        8, ge=1, description="Stories per summarise shard (one mapped task, one model load each)."
+    )
     backend: Literal["transformers", "ctranslate2"] = Field(
         "ctranslate2", description="CTranslate2 (converted once, quantised) or transformers."
     )
@@ -245,6 +252,11 @@ class RenderConfig(Section):
         description="Allow-listed template names a run may ask for.",
     )
     title: str = "Briefing"
+    max_stories: int = Field(
+        30,
+        ge=1,
+        description="Stories shown in full (and summarised by the model); the page lists the rest compactly.",
+    )
 
 
 class DeliverConfig(Section):
