@@ -1,5 +1,5 @@
 from tasks.article import Article
-from tasks.stages.caps import cap_article
+from tasks.stages.caps import cap_article, feed_entries
 from tasks.stages.ingest import IngestResult, InputReport, ingest, merge
 
 
@@ -58,3 +58,12 @@ def test_a_feed_file_is_read_up_to_its_item_cap(tmp_path):
     assert [(r.source, r.reason) for r in rejected] == [
         (f"{tmp_path.name}/big.rss", "450 items beyond the 50 read per feed (ingest.max_feed_items)")
     ]
+
+
+def test_feed_items_are_counted_without_parsing_in_any_encoding():
+    rss = (
+        "<rss><channel>" + "<item><title>t</title></item>" * 7 + "<rss:item/><ENTRY></ENTRY></channel></rss>"
+    )
+    assert feed_entries(rss.encode()) == 9
+    assert feed_entries(rss.encode("utf-16")) == 9
+    assert feed_entries(b"<items><itemize><entries>") == 0

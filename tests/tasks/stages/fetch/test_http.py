@@ -320,3 +320,27 @@ def test_a_feed_with_more_items_than_are_parsed_is_rejected_unparsed(site, store
     )
     (line,) = result.report
     assert line.reason == "feed of 60 items, more than the 50 parsed (fetch.max_feed_entries)"
+
+
+def test_pages_and_feeds_are_decoded_by_their_http_charset_or_by_detection(site, store):
+    from tests.support.pages import TEXTS, build_feed, build_page
+
+    polish = build_page("pl", "cp1250", "windows-1250", "none")  # charset only in the HTTP header
+    site.routes["/pl.html"] = Reply(body=polish.data, content_type="text/html; charset=windows-1250")
+    site.routes["/text-xml.rss"] = Reply(
+        body=build_feed("ru", "koi8-r", "koi8-r", False), content_type="text/xml"
+    )
+    page = fetch_source(Source(kind="page", url=site.url("/pl.html")), store, CONFIG, DAY1)
+    (article,) = page.articles
+    assert article.title == polish.headline and polish.paragraphs[0] in article.body
+    assert page.report[0].notes == []  # declared in HTTP: nothing to say
+    site.routes["/pl-guess.html"] = Reply(body=polish.data, content_type="text/html")
+    guessed = fetch_source(Source(kind="page", url=site.url("/pl-guess.html")), store, CONFIG, DAY1)
+    assert guessed.articles[0].body == article.body
+    assert guessed.report[0].notes == ["encoding detected as cp1250"]
+    # A feed served as text/xml without a charset (which feedparser would read as US-ASCII): detected.
+    items = fetch_source(feed(site, "/text-xml.rss"), store, CONFIG, DAY1)
+    _, headline, paragraphs, _ = TEXTS["ru"]
+    assert [a.title for a in items.articles] == [f"{headline} 1", f"{headline} 2"]
+    assert paragraphs[1] in items.articles[0].body
+    assert all("\ufffd" not in a.body for a in items.articles)
