@@ -92,6 +92,14 @@ def run(
     workers: Annotated[
         int, typer.Option(help="Processes that run the shards of a stage in parallel (default: the cores).")
     ] = 0,
+    on_demand: Annotated[
+        bool,
+        typer.Option(
+            "--on-demand",
+            help="An editor's run: outputs in OUT/<date>_on-demand/, and what it reports is not remembered, "
+            "so the next daily run still reports it.",
+        ),
+    ] = False,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
     from tasks.delivery.deliver import DeliveryError, validate_recipient
@@ -114,6 +122,8 @@ def run(
         overrides["deliver"] = {"transport": deliver}
     if to:
         overrides.setdefault("deliver", {})["recipients"] = to
+    if on_demand:
+        overrides.setdefault("fetch", {})["record_seen"] = False
     cfg = _config(config, overrides)
     try:
         if template not in cfg.render.templates:
@@ -122,7 +132,7 @@ def run(
             )
         for recipient in cfg.deliver.recipients if cfg.deliver.transport != "none" else []:
             validate_recipient(recipient)
-        current = open_run(cfg, date)
+        current = open_run(cfg, date, name="on-demand" if on_demand else None)
         paths = run_all(
             current,
             template=template,
@@ -147,18 +157,42 @@ def run(
 
 @app.command()
 def ingest(
-    inputs: Annotated[list[Path], typer.Option("--input", help="Input file or folder (repeatable).")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="With --jsonl: files or folders to read.", show_default=False)
+    ] = None,
+    inputs: Annotated[
+        list[Path] | None, typer.Option("--input", help="Input file or folder (repeatable).")
+    ] = None,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="Print one JSON line per article read or input rejected; no run.")
+    ] = False,
     out: OutOpt = None,
     date: DateOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Read inputs into the run store and print the ingest report."""
+    """Read inputs into the run store and print the ingest report; with --jsonl, print the articles instead."""
+    if jsonl:
+        return _ingest_jsonl([*(paths or []), *(inputs or [])], config)
+    if paths or not inputs:
+        typer.echo("error: give inputs with --input (or PATH... with --jsonl)", err=True)
+        raise typer.Exit(code=2)
     from tasks.pipeline import open_run, run_ingest
 
     current = open_run(_config(config, _overrides(out, inputs)), date)
     run_ingest(current)
     for line in current.store.get_json("ingest.json"):
         _emit(line)
+
+
+def _ingest_jsonl(paths: list[Path], config: Path | None) -> None:
+    """`ingest --jsonl PATH...`: the articles read and the inputs rejected, as JSON lines on stdout."""
+    from tasks.stages.ingest.export import ingest_records
+
+    if not paths:
+        typer.echo("error: give at least one file or folder to read", err=True)
+        raise typer.Exit(code=2)
+    for record in ingest_records(paths, max_bytes=_config(config, {}).ingest.max_bytes):
+        _emit(record)
 
 
 def _stage(
