@@ -23,6 +23,8 @@ MAX_CHARS = 4000
 OUTSIDE_MIN_LETTERS = 40
 OUTSIDE_MIN_SCORE = 0.75
 
+SERBO_CROATIAN = frozenset({"bs", "hr", "sr"})
+
 _NOISE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|@\w+", re.IGNORECASE)
 
 
@@ -89,10 +91,16 @@ def language_probabilities(
 
 
 def best_language(probabilities: dict[str, float]) -> tuple[str, float]:
-    """The most probable language and its probability (`und`, 0 when there is none); ties go by code."""
+    """The most probable language and its probability (`und`, 0 when there is none); ties go by code.
+
+    Croatian, Serbian and Bosnian are one language with three standards, too close to tell apart in a
+    headline: the most probable of them wins with the probability of the three together.
+    """
     if not probabilities:
         return "und", 0.0
     lang = min(probabilities, key=lambda code: (-probabilities[code], code))
+    if lang in SERBO_CROATIAN:
+        return lang, sum(probabilities.get(code, 0.0) for code in SERBO_CROATIAN)
     return lang, probabilities[lang]
 
 

@@ -67,4 +67,8 @@ def candidate_languages(script: str | None, languages: Iterable[str]) -> list[st
     if script == "latin":
         return sorted(lang for lang in languages if lang not in NON_LATIN)
     possible = SCRIPT_LANGUAGES.get(script, frozenset())
-    return sorted(lang for lang in languages if lang in possible)
+    found = sorted(lang for lang in languages if lang in possible)
+    if script == "han" and len(found) > 1:
+        # Japanese prose always has kana (that is the `kana` script); Han alone is Chinese.
+        return ["zh"]
+    return found
