@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tasks.stages.detect.language import DEFAULTS, best_language, detect_language, language_probabilities
+from tasks.stages.detect.language import (
+    DEFAULTS,
+    SERBO_CROATIAN,
+    best_language,
+    detect_language,
+    language_probabilities,
+)
 from tasks.text import split_sentences
 
 Span = tuple[int, int, str, float]
@@ -45,11 +51,14 @@ def sentence_runs(
     sentences: list[tuple[int, int, str | None, dict[str, float]]] = []
     for start, end in sentence_bounds(text, language):
         sentence = text[start:end]
-        if sum(ch.isalpha() for ch in sentence) < MIN_SENTENCE_LETTERS:
+        if sum(map(str.isalpha, sentence)) < MIN_SENTENCE_LETTERS:
             sentences.append((start, end, None, {}))
             continue
         probabilities = language_probabilities(sentence, languages, language, expected=language)
         lang, probability = best_language(probabilities)
+        if lang in SERBO_CROATIAN and language in SERBO_CROATIAN:
+            lang = language  # one language with three standards: no run boundary between them
+            probabilities = {**probabilities, lang: probability}
         sentences.append((start, end, lang if probability >= min_confidence else None, probabilities))
     known = [lang for _, _, lang, _ in sentences if lang]
     fallback = known[0] if known else (language or "und")
@@ -64,5 +73,6 @@ def sentence_runs(
         else:
             runs.append([start, end, lang, weight * probabilities.get(lang, 0.0), weight])
     return [
-        (start, end, lang, round(total / weight, 2) if weight else 0.0) for start, end, lang, total, weight in runs
+        (start, end, lang, round(total / weight, 2) if weight else 0.0)
+        for start, end, lang, total, weight in runs
     ]
