@@ -1,6 +1,8 @@
 """Language identification: accuracy per language and kind on the labelled sets, and the detect stage's speed.
 
-Run: .venv/bin/python benchmarks/detect.py [--compare] [--generated] [--speed [--code DIR]] [--loading]
+Run: .venv/bin/python benchmarks/detect.py [--compare] [--generated] [--loading] [--code DIR]
+     .venv/bin/python benchmarks/detect.py --speed [--code DIR]   (DIR: another checkout, e.g. an earlier commit)
+     .venv/bin/python benchmarks/detect.py --split
 """
 
 from __future__ import annotations
@@ -236,6 +238,38 @@ def speed(repeats: int = 3) -> None:
     )
 
 
+def splitting(repeats: int = 3) -> None:
+    """Sentence splitting of the corpus bodies: pysbd (the earlier splitter) against sentencex (used now)."""
+    import pysbd
+    import sentencex
+
+    from tasks.text import split_sentences
+
+    bodies = [article["body"] for article in news_corpus()]
+    segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    candidates = {
+        "pysbd (en rules, char spans)": lambda text: segmenter.segment(text),
+        "sentencex": lambda text: sentencex.get_sentence_boundaries("en", text),
+        "split_sentences (sentencex + initials + cover), first call": lambda text: split_sentences(
+            text, "en"
+        ),
+        "split_sentences, again (cached)": lambda text: split_sentences(text, "en"),
+    }
+    print("| splitter | ms per body | bodies/s |")
+    print("| --- | --- | --- |")
+    for name, split in candidates.items():
+        times = []
+        for round_ in range(repeats):
+            # Fresh texts each round, except for the cached line, which repeats the first call's texts.
+            texts = bodies if "cached" in name else [f"{body} {round_}{name}" for body in bodies]
+            start = time.process_time()
+            for text in texts:
+                split(text)
+            times.append(time.process_time() - start)
+        seconds = statistics.median(times)
+        print(f"| {name} | {1000 * seconds / len(bodies):.3f} | {len(bodies) / seconds:.0f} |")
+
+
 _LOAD_PROBE = """
 import sys, time
 from lingua import IsoCode639_1, LanguageDetectorBuilder
@@ -294,7 +328,10 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true", help="also compare detector combinations")
     parser.add_argument("--generated", action="store_true", help="also score wordfreq-generated word pairs")
     parser.add_argument("--speed", action="store_true", help="only the detect stage's articles per second")
-    parser.add_argument("--code", type=Path, help="with --speed: the checkout whose `tasks` to time")
+    parser.add_argument(
+        "--split", action="store_true", help="only sentence splitting: pysbd against sentencex"
+    )
+    parser.add_argument("--code", type=Path, help="the checkout whose `tasks` to measure (default: this one)")
     parser.add_argument("--loading", action="store_true", help="also time lingua's loading modes")
     args = parser.parse_args()
     sys.path.insert(0, str((args.code or ROOT).resolve()))
@@ -302,6 +339,9 @@ def main() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     if args.speed:
         speed()
+        return
+    if args.split:
+        splitting()
         return
     from tasks.config import DetectConfig
 

@@ -137,7 +137,12 @@ def word_probabilities(text: str, languages: tuple[str, ...]) -> dict[str, float
     A language without a list (Estonian, Swahili) is never less likely than the best listed one: the lists
     give no evidence against it.
     """
-    words = [unicodedata.normalize("NFC", word.casefold()) for word in _WORD.findall(text)]
+    # A capital letter alone is an initial ("C.", "J."), not a word; a lower-case one may be ("y", "e", "à").
+    words = [
+        unicodedata.normalize("NFC", word.casefold())
+        for word in _WORD.findall(text)
+        if len(word) > 1 or word.islower()
+    ]
     if not words:
         return {}
     scores: dict[str, float] = {}
