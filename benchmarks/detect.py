@@ -127,6 +127,9 @@ def evaluate(sets: dict[str, list[tuple[str, str]]]) -> tuple[dict, Counter]:
             cell[1] += 1
             if found != lang and kind in ("phrases", "two-word phrases", "sentences"):
                 confusions[(lang, found)] += 1
+            # The same counted with Croatian, Serbian and Bosnian as one language.
+            scores[f"{kind} (hr = sr = bs)"][lang][0] += found == lang or {found, lang} <= {"hr", "sr", "bs"}
+            scores[f"{kind} (hr = sr = bs)"][lang][1] += 1
     return scores, confusions
 
 
@@ -316,6 +319,12 @@ def report(languages: tuple[str, ...]) -> None:
     print(f"| **all** | {' | '.join(f'**{r / n:.1%}** ({r}/{n})' for r, n in totals)} |")
     wrong = ", ".join(f"{lang}→{found} {n}" for (lang, found), n in confusions.most_common())
     print(f"\nWrong answers on sentences and phrases (label→answer count): {wrong}")
+    grouped = []
+    for kind in sets:
+        cells = scores[f"{kind} (hr = sr = bs)"].values()
+        right, total = sum(c[0] for c in cells), sum(c[1] for c in cells)
+        grouped.append(f"{kind} {right / total:.1%}")
+    print(f"Croatian, Serbian and Bosnian counted as one: {', '.join(grouped)}.")
     right, total = mixed_scores()
     print(f"Mixed-language paragraphs: {right}/{total} segments in a span of their language.")
     texts = sum(len(rows) for rows in sets.values())
