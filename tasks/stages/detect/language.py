@@ -24,9 +24,9 @@ HINT_ODDS = 3.0
 MAX_CHARS = 4000
 QUICK_CHARS = 2000
 SLOW_CHARS = 1000
-# fastText (lite) alone decides a text of this many letters when it gives its answer this probability: on the
-# labelled set it was never wrong there, down to 0.75 (docs/detect.md). Shorter text needs the other detectors, unless
-# fastText confirms the language the caller expects.
+# fastText (lite) alone decides a text of this many letters when it gives its answer this probability: on
+# the labelled set it was never wrong there, down to 0.75 (docs/detect.md). Shorter text needs the other
+# detectors, unless fastText confirms the language the caller expects.
 QUICK_MIN_LETTERS = 150
 QUICK_MIN_SCORE = 0.8
 # When fastText's answer is the language the caller expects (the article's, for one of its sentences), its
@@ -109,11 +109,7 @@ def language_probabilities(
             if lang != expected or probability < EXPECTED_CONFIRMED:
                 probabilities = None
         if probabilities is None:
-            slow = text[:SLOW_CHARS]
-            answers = detector_answers(slow, configured)
-            if slow != text[:QUICK_CHARS]:
-                fasttext = answers["fasttext"]
-            probabilities = combine(answers, candidates)
+            probabilities = combine(detector_answers(text[:SLOW_CHARS], configured), candidates)
     hinted = normalise_code(hint)
     if hinted in probabilities:
         probabilities[hinted] *= HINT_ODDS
