@@ -87,7 +87,7 @@ def _wordlist(lang: str) -> dict[str, float]:
     name = _WORDLIST.get(lang, lang)
     if name not in wordfreq.available_languages():
         return {}
-    # The small lists (words used at least once in a million) are enough for short text and load in ms.
+    # The small lists (words used at least once in a million, 30,000 to 55,000 a language) are enough.
     return wordfreq.get_frequency_dict(name, wordlist="small")
 
 

@@ -69,17 +69,13 @@ def candidate_languages(script: str | None, languages: Iterable[str]) -> list[st
 
 @functools.lru_cache(maxsize=256)
 def _candidates(script: str | None, languages: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(_candidate_list(script, languages))
-
-
-def _candidate_list(script: str | None, languages: tuple[str, ...]) -> list[str]:
     if script is None:
-        return []
+        return ()
     if script == "latin":
-        return sorted(lang for lang in languages if lang not in NON_LATIN)
+        return tuple(sorted(lang for lang in languages if lang not in NON_LATIN))
     possible = SCRIPT_LANGUAGES.get(script, frozenset())
-    found = sorted(lang for lang in languages if lang in possible)
+    found = tuple(sorted(lang for lang in languages if lang in possible))
     if script == "han" and len(found) > 1:
         # Japanese prose always has kana (that is the `kana` script); Han alone is Chinese.
-        return ["zh"]
+        return ("zh",)
     return found
