@@ -14,13 +14,16 @@ _CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+|\s+(?=[–—]\s)")
 SPLIT_CACHE = 4096
 
 
-@functools.lru_cache(maxsize=SPLIT_CACHE)
 def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
     """Sentence spans `(start, end)` of a text, by the language's rules (sentencex; English rules otherwise).
 
     Spans are in order, stripped of surrounding whitespace, and together cover every non-space character.
-    The list is shared by callers (cached): copy it before changing it.
     """
+    return list(_split(text, lang))
+
+
+@functools.lru_cache(maxsize=SPLIT_CACHE)
+def _split(text: str, lang: str) -> tuple[tuple[int, int], ...]:
     import sentencex
 
     spans: list[tuple[int, int]] = []
@@ -35,7 +38,7 @@ def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
             spans[-1] = (spans[-1][0], end)  # "M. Dupont", "J. Smith": an initial, not a sentence end
         else:
             spans.append((start, end))
-    return _cover(text, spans)
+    return tuple(_cover(text, spans))
 
 
 def _ends_with_initial(sentence: str) -> bool:

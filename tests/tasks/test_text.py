@@ -1,6 +1,6 @@
 import pytest
 
-from tasks.text import fit_to_window, paragraph_spans, sentences_of, split_sentences
+from tasks.text import _split, fit_to_window, paragraph_spans, sentences_of, split_sentences
 
 
 def _words(text: str) -> int:
@@ -77,7 +77,10 @@ def test_abbreviations_and_initials_do_not_end_a_sentence(lang, text, expected):
     assert [text[s:e] for s, e in split_sentences(text, lang)] == expected
 
 
-def test_splitting_is_cached_per_text_and_language():
+def test_splitting_is_cached_and_callers_get_their_own_list():
     text = "Une phrase. Une autre."
-    assert split_sentences(text, "fr") is split_sentences(text, "fr")
-    assert split_sentences(text, "fr") is not split_sentences(text, "en")
+    before = _split.cache_info().hits
+    first = split_sentences(text, "fr")
+    first.append((0, 1))
+    assert split_sentences(text, "fr") == [(0, 11), (12, 22)]
+    assert _split.cache_info().hits == before + 1
