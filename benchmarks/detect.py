@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -214,13 +215,14 @@ def news_corpus() -> list[dict]:
     return articles
 
 
-def speed(repeats: int = 3) -> None:
+def speed(repeats: int = 3, low: bool = False) -> None:
     """Articles per CPU second of the detect stage on one core, models loaded (median of `repeats` passes)."""
     from tasks.article import Article
     from tasks.config import DetectConfig
     from tasks.stages.detect import detect_articles
 
-    config = DetectConfig()
+    # The earlier commit's config has no `lingua_accuracy`: set it only when asked.
+    config = DetectConfig(lingua_accuracy="low") if low else DetectConfig()
     articles = [
         Article(id=str(i), source="bench", format="txt", **fields) for i, fields in enumerate(news_corpus())
     ]
@@ -235,9 +237,9 @@ def speed(repeats: int = 3) -> None:
     seconds = statistics.median(times)
     chars = statistics.mean(len(a.body) for a in articles)
     print(
-        f"{len(articles)} articles (mean body {chars:.0f} characters), {len(config.languages)} languages: "
+        f"{len(articles)} articles (mean body {chars:.0f} characters), {len(config.languages)} languages{', lingua low accuracy' if low else ''}: "
         f"{len(articles) / seconds:.0f} articles/s, {1000 * seconds / len(articles):.1f} ms per article "
-        f"(median of {repeats})"
+        f"(median of {repeats}), peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
     )
 
 
@@ -340,6 +342,7 @@ def main() -> None:
     parser.add_argument(
         "--split", action="store_true", help="only sentence splitting: pysbd against sentencex"
     )
+    parser.add_argument("--low", action="store_true", help="with --speed: lingua's low-accuracy mode")
     parser.add_argument("--code", type=Path, help="the checkout whose `tasks` to measure (default: this one)")
     parser.add_argument("--loading", action="store_true", help="also time lingua's loading modes")
     args = parser.parse_args()
@@ -347,7 +350,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     if args.speed:
-        speed()
+        speed(low=args.low)
         return
     if args.split:
         splitting()

@@ -75,6 +75,11 @@ class DetectConfig(Section):
         description="Languages the detectors may answer (ISO 639-1); other text is `und`.",
     )
     min_confidence: float = Field(0.7, description="Below this an answer is `und`, reliable: false.")
+    lingua_accuracy: Literal["high", "low"] = Field(
+        "high",
+        description="lingua's models: high (about 850 MB for the default languages) or low (about 80 MB, "
+        "about a point less on two-word phrases).",
+    )
     uncertain_policy: Literal["multilingual", "mark"] = Field(
         "multilingual",
         description="Low-confidence articles: translate with the multilingual model, or only mark them.",

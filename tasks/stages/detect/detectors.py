@@ -38,7 +38,7 @@ def fold(probabilities: dict[str, float]) -> dict[str, float]:
 
 
 @functools.cache
-def _lingua(languages: tuple[str, ...]) -> Any:
+def _lingua(languages: tuple[str, ...], accuracy: str = "high") -> Any:
     from lingua import IsoCode639_1, LanguageDetectorBuilder
 
     names = [name for lang in languages for name in (("nb", "nn") if lang == "no" else (lang,))]
@@ -46,7 +46,8 @@ def _lingua(languages: tuple[str, ...]) -> Any:
     if len(codes) < 2:
         return None
     # Lazy loading reads only the models a text can need: non-Latin scripts are settled before lingua runs.
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+    builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+    return (builder.with_low_accuracy_mode() if accuracy == "low" else builder).build()
 
 
 @functools.cache
@@ -91,9 +92,9 @@ def _wordlist(lang: str) -> dict[str, float]:
     return wordfreq.get_frequency_dict(name, wordlist="small")
 
 
-def lingua_probabilities(text: str, languages: tuple[str, ...]) -> dict[str, float]:
-    """lingua's probabilities over the configured languages it knows."""
-    detector = _lingua(languages)
+def lingua_probabilities(text: str, languages: tuple[str, ...], accuracy: str = "high") -> dict[str, float]:
+    """lingua's probabilities over the configured languages it knows (`accuracy`: its high or low mode)."""
+    detector = _lingua(languages, accuracy)
     if detector is None:
         return {}
     values = detector.compute_language_confidence_values(text)
@@ -168,10 +169,12 @@ def _latin(word: str) -> str:
     return transliterate("sr-Latn", word)
 
 
-def detector_answers(text: str, languages: tuple[str, ...]) -> dict[str, dict[str, float]]:
+def detector_answers(
+    text: str, languages: tuple[str, ...], *, lingua_accuracy: str = "high"
+) -> dict[str, dict[str, float]]:
     """Each detector's probabilities for `text`, by detector name."""
     return {
-        "lingua": lingua_probabilities(text, languages),
+        "lingua": lingua_probabilities(text, languages, lingua_accuracy),
         "words": word_probabilities(text, languages),
         "fasttext": fasttext_probabilities(text),
         "langdetect": langdetect_probabilities(text, languages),

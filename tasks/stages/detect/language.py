@@ -80,6 +80,7 @@ def language_probabilities(
     hint: str | None = None,
     *,
     expected: str | None = None,
+    lingua_accuracy: str = DEFAULTS.lingua_accuracy,
 ) -> dict[str, float]:
     """Probabilities of the configured languages for `text` (empty when there is no evidence).
 
@@ -109,7 +110,8 @@ def language_probabilities(
             if lang != expected or probability < EXPECTED_CONFIRMED:
                 probabilities = None
         if probabilities is None:
-            probabilities = combine(detector_answers(text[:SLOW_CHARS], configured), candidates)
+            answers = detector_answers(text[:SLOW_CHARS], configured, lingua_accuracy=lingua_accuracy)
+            probabilities = combine(answers, candidates)
     hinted = normalise_code(hint)
     if hinted in probabilities:
         probabilities[hinted] *= HINT_ODDS
@@ -169,15 +171,24 @@ def detect_language(
     hint: str | None = None,
     min_confidence: float = DEFAULTS.min_confidence,
     languages: Iterable[str] = DEFAULTS.languages,
+    *,
+    lingua_accuracy: str = DEFAULTS.lingua_accuracy,
 ) -> LanguageGuess:
     """The language of `text`; `hint` (source metadata) is evidence, not truth."""
-    lang, probability = best_language(language_probabilities(text, languages, hint))
+    found = language_probabilities(text, languages, hint, lingua_accuracy=lingua_accuracy)
+    lang, probability = best_language(found)
     return to_guess(lang, probability, min_confidence)
 
 
 def detect_record(record: dict[str, Any], config: DetectConfig = DEFAULTS) -> dict[str, Any]:
     """One `{"id", "text"}` JSON object to `{"id", "lang", "confidence", "reliable"}`."""
-    guess = detect_language(record.get("text"), None, config.min_confidence, config.languages)
+    guess = detect_language(
+        record.get("text"),
+        None,
+        config.min_confidence,
+        config.languages,
+        lingua_accuracy=config.lingua_accuracy,
+    )
     return {
         "id": record.get("id"),
         "lang": guess.lang,

@@ -39,7 +39,12 @@ def detect_spans(
 
 
 def sentence_runs(
-    text: str, language: str | None, min_confidence: float, languages: Iterable[str]
+    text: str,
+    language: str | None,
+    min_confidence: float,
+    languages: Iterable[str],
+    *,
+    lingua_accuracy: str = DEFAULTS.lingua_accuracy,
 ) -> list[Span]:
     """Runs of sentences of `text`, whose main language (if known) is `language`.
 
@@ -54,7 +59,9 @@ def sentence_runs(
         if sum(map(str.isalpha, sentence)) < MIN_SENTENCE_LETTERS:
             sentences.append((start, end, None, {}))
             continue
-        probabilities = language_probabilities(sentence, languages, language, expected=language)
+        probabilities = language_probabilities(
+            sentence, languages, language, expected=language, lingua_accuracy=lingua_accuracy
+        )
         lang, probability = best_language(probabilities)
         if lang in SERBO_CROATIAN and language in SERBO_CROATIAN:
             lang = language  # one language with three standards: no run boundary between them

@@ -19,14 +19,20 @@ def detect_article(article: Article, config: DetectConfig) -> Article:
     """The article with its `detection` set, and a `language-uncertain` flag when the evidence is weak."""
     # The headline is more evidence about the body's language; the source's metadata is a hint.
     text = f"{article.title}\n{article.body}"
-    lang, probability = best_language(language_probabilities(text, config.languages, article.lang_hint))
+    accuracy = config.lingua_accuracy
+    found = language_probabilities(text, config.languages, article.lang_hint, lingua_accuracy=accuracy)
+    lang, probability = best_language(found)
     guess = to_guess(lang, probability, config.min_confidence)
     main = guess.lang if guess.reliable else normalise_code(article.lang_hint)
     title = None
     if article.title.strip():
-        found = language_probabilities(article.title, config.languages, article.lang_hint, expected=main)
+        found = language_probabilities(
+            article.title, config.languages, article.lang_hint, expected=main, lingua_accuracy=accuracy
+        )
         title = to_guess(*best_language(found), config.min_confidence).lang
-    spans = sentence_runs(article.body, main, config.min_confidence, config.languages)
+    spans = sentence_runs(
+        article.body, main, config.min_confidence, config.languages, lingua_accuracy=accuracy
+    )
     detected = dataclasses.replace(
         article, detection=Detection(guess.lang, guess.confidence, guess.reliable, title, tuple(spans))
     )

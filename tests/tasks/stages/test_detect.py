@@ -310,3 +310,15 @@ def test_answers_are_the_same_in_a_fresh_process():
     ).stdout
     here = [{k: round(v, 9) for k, v in language_probabilities(t).items()} for t in reversed(texts)][::-1]
     assert json.loads(out) == here
+
+
+def test_lingua_low_accuracy_mode_still_meets_the_sentence_floor():
+    low = DetectConfig(lingua_accuracy="low")
+    wrong = [
+        (lang, text)
+        for lang, text in SENTENCES
+        if detect_record({"id": "s", "text": text}, low)["lang"] != lang
+    ]
+    assert len(wrong) <= 0.01 * len(SENTENCES), wrong
+    [done] = detect_articles([_article(title="Le budget", body=PARAGRAPHS[40][1])], low)
+    assert done.detection.lang == PARAGRAPHS[40][0]
