@@ -79,8 +79,8 @@ def test_abbreviations_and_initials_do_not_end_a_sentence(lang, text, expected):
 
 def test_splitting_is_cached_and_callers_get_their_own_list():
     text = "Une phrase. Une autre."
-    before = _split.cache_info().hits
     first = split_sentences(text, "fr")
     first.append((0, 1))
+    hits = _split.cache_info().hits
     assert split_sentences(text, "fr") == [(0, 11), (12, 22)]
-    assert _split.cache_info().hits == before + 1
+    assert _split.cache_info().hits == hits + 1
