@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections import Counter, defaultdict
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from tasks.article import Article, Rising, Story, Track, stable_id

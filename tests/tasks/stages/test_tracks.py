@@ -127,7 +127,7 @@ def test_a_story_whose_coverage_jumps_is_rising_and_ranked_up(three_days):
 
 
 def test_a_rerun_of_day_two_gives_the_same_tracks(three_days):
-    store, config, (day1, day2, day3) = three_days
+    store, config, (_, day2, _) = three_days
     shard = store.read_bytes("archive/stories/2026-11-24.jsonl.gz")
     again = run_day(store, 2, config)
     assert {e: s.track for e, s in again.items()} == {e: s.track for e, s in day2.items()}

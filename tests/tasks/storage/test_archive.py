@@ -9,8 +9,8 @@ import pytest
 
 from tasks.article import Rising, Track
 from tasks.storage.archive import (
-    ArchiveError,
     ArchivedStory,
+    ArchiveError,
     archived_dates,
     read_day,
     read_window,
@@ -76,7 +76,7 @@ def test_the_window_is_the_days_before_never_the_day_or_later(store):
 def test_an_unreadable_shard_is_reported_and_counts_as_an_empty_day(store):
     write_day(store, "2026-11-22", [story("good", "2026-11-22")])
     store.write_bytes(shard_key("2026-11-23"), b"not gzip at all")
-    with pytest.raises(ArchiveError, match="2026-11-23.jsonl.gz: unreadable archive shard"):
+    with pytest.raises(ArchiveError, match=r"2026-11-23\.jsonl\.gz: unreadable archive shard"):
         read_day(store, "2026-11-23")
     window, problems = read_window(store, "2026-11-24", 2)
     assert [[s.id for s in day] for day in window] == [["good"], []]
