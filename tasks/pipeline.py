@@ -210,8 +210,21 @@ def final_articles(run: Run) -> dict[str, Article]:
 def run_stories(run: Run) -> list[list[str]]:
     """Group the articles into stories; returns batches of story ids."""
     from tasks.stages.stories import build_stories
+    from tasks.stages.tracks import track_day
 
-    stories = build_stories(list(final_articles(run).values()), run.config.stories)
+    articles = final_articles(run)
+    stories = build_stories(list(articles.values()), run.config.stories)
+    # Tracks link the day's stories to the archive of earlier days; a named (on-demand) run reads the
+    # archive but never replaces the daily shard.
+    stories, problems = track_day(
+        stories,
+        articles,
+        Store(run.config.store_url),
+        run.date,
+        run.config.stories,
+        write=run.key == run.date,
+    )
+    run.store.put_json("tracks.json", {"archive_problems": problems})
     for story in stories:
         run.store.put_story("stories", story)
     run.store.put_json("stories.json", [s.id for s in stories])
@@ -230,6 +243,27 @@ def run_summarise(run: Run, story_ids: list[str], force: bool = False) -> list[s
         for story in summarise_stories(stories, articles, run.config):
             run.store.put_story("summaries", story)
     return story_ids
+
+
+def track_fields(story: Story) -> dict:
+    """The manifest's `track` and `rising` of a story."""
+    track = story.track
+    return {
+        "track": None
+        if track is None
+        else {
+            "id": track.id,
+            "first_seen": track.first_seen,
+            "day": track.day,
+            "previous": track.previous,
+            "link_score": track.link_score,
+            "status": track.status,
+            "new_sources": list(track.new_sources),
+            "new_languages": list(track.new_languages),
+            "new_anchors": list(track.new_anchors),
+        },
+        "rising": asdict(story.rising) if story.rising else None,
+    }
 
 
 def manifest(run: Run, articles: dict[str, Article], stories: list[Story]) -> dict:
@@ -269,10 +303,14 @@ def manifest(run: Run, articles: dict[str, Article], stories: list[Story]) -> di
             "summary_method": s.summary.method if s.summary else None,
             "summary_model": s.summary.model if s.summary else None,
             "summary_chunks": s.summary.chunks if s.summary else 0,
+            **track_fields(s),
         }
         for s in stories
     ]
-    return {"run": run.key, "date": run.date, "inputs": entries, "stories": story_lines}
+    report = {"run": run.key, "date": run.date, "inputs": entries, "stories": story_lines}
+    if run.store.store.exists(run.store.key("tracks.json")):
+        report["archive_problems"] = run.store.get_json("tracks.json")["archive_problems"]
+    return report
 
 
 @timed("render")
@@ -285,7 +323,14 @@ def run_render(run: Run, template: str = "digest") -> dict[str, str]:
     stories = [run.store.get_story("summaries", i) for i in story_ids]
     report = manifest(run, articles, stories)
     rejected = sum(1 for e in report["inputs"] if e["status"] == "rejected")
-    context = digest_context(stories, articles, run.date, rejected, run.config.render.title)
+    context = digest_context(
+        stories,
+        articles,
+        run.date,
+        rejected,
+        run.config.render.title,
+        collapse_unchanged=run.config.render.collapse_unchanged,
+    )
     parts = render_digest(context, template, run.config.render.templates)
     run.store.put_json("digest.json", parts)
     paths = {name: run.write_output(name, content) for name, content in parts.items()}

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from tasks.article import Article, Rising, Story, Track, stable_id
 from tasks.config import StoriesConfig
-from tasks.storage.archive import ArchivedStory
+from tasks.storage.archive import ArchivedStory, read_window, write_day
+from tasks.storage.store import Store
 
 # As in grouping: anchor weight added to the smaller side's mass, in typical anchors, so that a story with
 # few anchors never links on one shared number.
@@ -27,6 +28,8 @@ class Evidence:
     languages: tuple[str, ...]
     sources: tuple[str, ...]
     size: int
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)  # anchor key -> members that carry it
+    members: int = 1  # articles, republished copies not included
 
 
 def article_anchors(article: Article) -> dict[str, str]:
@@ -66,6 +69,8 @@ def story_evidence(story: Story, articles: dict[str, Article], limit: int = 80) 
         languages=tuple(dict.fromkeys(m.lang for m in members)),
         sources=tuple(dict.fromkeys(source_name(m) for m in members)),
         size=len(story.article_ids) + len(story.duplicates),
+        counts={k: counts[k] for k in ranked},
+        members=len(members),
     )
 
 
@@ -86,10 +91,39 @@ def archive_entry(story: Story, evidence: Evidence, date: str) -> ArchivedStory:
 
 
 def archive_entries(
-    stories: list[Story], articles: dict[str, Article], date: str, config: StoriesConfig
+    stories: list[Story],
+    articles: dict[str, Article],
+    date: str,
+    config: StoriesConfig,
+    *,
+    evidence: list[Evidence] | None = None,
 ) -> list[ArchivedStory]:
-    """The archive records of a day's linked stories."""
-    return [archive_entry(s, story_evidence(s, articles, config.track_anchors), date) for s in stories]
+    """The archive records of a day's linked stories (`evidence`, if given, in the stories' order)."""
+    if evidence is None:
+        evidence = [story_evidence(s, articles, config.track_anchors) for s in stories]
+    return [archive_entry(s, e, date) for s, e in zip(stories, evidence, strict=True)]
+
+
+def track_day(
+    stories: list[Story],
+    articles: dict[str, Article],
+    archive: Store,
+    date: str,
+    config: StoriesConfig,
+    *,
+    write: bool = True,
+) -> tuple[list[Story], list[str]]:
+    """Link a day's stories to the archive's previous days, then replace the day's shard (when `write`).
+
+    Returns the linked stories (ranked) and the archive shards that could not be read.
+    """
+    window, problems = read_window(archive, date, config.track_days)
+    evidence = {s.id: story_evidence(s, articles, config.track_anchors) for s in stories}
+    linked = link_tracks(stories, window, config, date, evidence=[evidence[s.id] for s in stories])
+    if write:
+        entries = [archive_entry(s, evidence[s.id], date) for s in linked]
+        write_day(archive, date, entries)
+    return linked, problems
 
 
 def _weights(today: list[Evidence], archived: list[ArchivedStory]) -> dict[str, float]:
@@ -175,10 +209,19 @@ def _rising(size: int, history: list[int], today_threshold: float, config: Stori
 
 
 def _whats_new(evidence: Evidence, previous: ArchivedStory) -> dict[str, tuple[str, ...]]:
+    """New sources, languages, and names or numbers since the track's previous day.
+
+    In a story of several articles only names and numbers that two or more carry count: one article's
+    passing mention (a weekday, a capitalised German noun) is not news.
+    """
     return {
         "new_sources": tuple(s for s in evidence.sources if s not in set(previous.sources)),
         "new_languages": tuple(lang for lang in evidence.languages if lang not in set(previous.languages)),
-        "new_anchors": tuple(v for k, v in evidence.anchors.items() if k not in previous.anchors)[:8],
+        "new_anchors": tuple(
+            shown
+            for key, shown in evidence.anchors.items()
+            if key not in previous.anchors and evidence.counts.get(key, 2) >= min(2, evidence.members)
+        )[:8],
     }
 
 
@@ -266,3 +309,25 @@ def _ranked(story: Story, track: Track, rising: Rising | None, config: StoriesCo
         why += f"; {rising.reason}, +{config.weight_rising:g}"
     reason = f"{story.reason}; {why}" if story.reason else why
     return dataclasses.replace(story, track=track, rising=rising, rank_score=score, reason=reason)
+
+
+def live_tracks(archive_days: list[list[ArchivedStory]]) -> list[dict]:
+    """The tracks seen in the given days, each with its latest story: most recently seen first, then largest."""
+    latest: dict[str, ArchivedStory] = {}
+    for story in sorted((s for day in archive_days for s in day if s.track), key=lambda s: (s.date, s.id)):
+        latest[story.track.id] = story
+    rows = [
+        {
+            "track": s.track.id,
+            "first_seen": s.track.first_seen,
+            "last_seen": s.date,
+            "days": s.track.day,
+            "articles": s.size,
+            "languages": list(s.languages),
+            "rising": s.rising.reason if s.rising else None,
+            "story": s.id,
+            "headline": s.headline,
+        }
+        for s in latest.values()
+    ]
+    return sorted(rows, key=lambda r: (r["last_seen"], r["articles"], r["track"]), reverse=True)

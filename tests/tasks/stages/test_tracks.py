@@ -91,6 +91,9 @@ def test_what_is_new_today_is_against_the_track_s_previous_day(three_days):
     assert "72" in track.new_anchors and "300" in track.new_anchors
     assert "Rotterdam" not in track.new_anchors  # yesterday's name, not news
     assert set(day3["strike"].track.new_languages) == {"es", "de"}
+    # In all three of day 3's articles: news. In one of them only (a weekday, a German noun): not.
+    assert "6" in day3["strike"].track.new_anchors
+    assert not {"Mittwoch", "Wednesday", "Lohn"} & set(day3["strike"].track.new_anchors)
 
 
 def test_a_new_event_starts_a_track(three_days):
