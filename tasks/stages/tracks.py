@@ -34,7 +34,13 @@ class Evidence:
 
 def article_anchors(article: Article) -> dict[str, str]:
     """Anchor key -> shown form of one article: the same evidence story grouping uses (names and numbers)."""
-    # The one place that decides how tracks see an article; switch it when grouping's anchors change.
+    # The one place that decides how tracks see an article: grouping's own spelled anchors when it offers
+    # them (the linear, cross-script grouping does), else the same keys computed here.
+    from tasks.stages import stories
+
+    grouping_anchors = getattr(stories, "article_anchors", None)
+    if grouping_anchors is not None:
+        return grouping_anchors(article)
     from tasks.stages.stories import evidence_text, fold, name_key, names_in, numbers_in
 
     text = evidence_text(article)

@@ -38,7 +38,11 @@ class ArchivedStory:
 
     def to_dict(self) -> dict[str, Any]:
         """The shard line of this story."""
-        return dataclasses.asdict(self)
+        # Shallow, not `asdict`: the anchors dict and tuples need no deep copy to become JSON.
+        line = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        line["track"] = dataclasses.asdict(self.track) if self.track else None
+        line["rising"] = dataclasses.asdict(self.rising) if self.rising else None
+        return line
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ArchivedStory:
