@@ -38,20 +38,22 @@ def article_anchors(article: Article) -> dict[str, str]:
     # them (the linear, cross-script grouping does), else the same keys computed here.
     from tasks.stages import stories
 
+    text = stories.evidence_text(article)
     grouping_anchors = getattr(stories, "article_anchors", None)
     if grouping_anchors is not None:
-        return grouping_anchors(article)
-    from tasks.stages.stories import evidence_text, fold, name_key, names_in, numbers_in
-
-    text = evidence_text(article)
+        found = dict(grouping_anchors(article))
+    else:
+        found = {stories.name_key(n): n for n in reversed(stories.names_in(text))}
+        found.update({f"#{n}": n for n in reversed(stories.numbers_in(text))})
     # Names come folded (`karsıyaka`); show them as the article first wrote them (`Karşıyaka`).
     written: dict[str, str] = {}
     for word in _WORD.findall(text):
         if word[:1].isupper():
-            written.setdefault(fold(word), word)
-    found = {name_key(n): written.get(n, n[:1].upper() + n[1:]) for n in reversed(names_in(text))}
-    found.update({f"#{n}": n for n in reversed(numbers_in(text))})
-    return found
+            written.setdefault(stories.fold(word), word)
+    return {
+        key: shown if key.startswith("#") else written.get(shown, shown[:1].upper() + shown[1:])
+        for key, shown in found.items()
+    }
 
 
 def source_name(article: Article) -> str:
