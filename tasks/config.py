@@ -150,7 +150,7 @@ class StoriesConfig(Section):
         "weighted as in grouping) reaches this.",
     )
     track_anchor_max_stories: int = Field(
-        50,
+        100,
         ge=1,
         description="Anchors found in more archived stories than this are too common to link days by.",
     )
