@@ -302,9 +302,11 @@ def tracks(
             _emit(row)
             continue
         rising = "  RISING" if row["rising"] else ""
+        # Headlines come from the news: no terminal control sequences reach the screen.
+        headline = "".join(c for c in row["headline"] if c.isprintable())
         typer.echo(
             f"{row['track']}  day {row['days']:>2}  {row['first_seen']} .. {row['last_seen']}  "
-            f"{row['articles']:>4} art.  {','.join(row['languages'])}{rising}  {row['headline']}"
+            f"{row['articles']:>4} art.  {','.join(row['languages'])}{rising}  {headline}"
         )
     if not as_json:
         typer.echo(f"{len(rows)} track(s) live in the {days} day(s) to {last.isoformat()}")
