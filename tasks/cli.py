@@ -89,6 +89,9 @@ def run(
         Path | None, typer.Option(help="Sources file (YAML) of feeds and pages to fetch.")
     ] = None,
     force: ForceOpt = False,
+    workers: Annotated[
+        int, typer.Option(help="Processes that run the shards of a stage in parallel (default: the cores).")
+    ] = 0,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
     from tasks.delivery.deliver import DeliveryError, validate_recipient
@@ -120,7 +123,13 @@ def run(
         for recipient in cfg.deliver.recipients if cfg.deliver.transport != "none" else []:
             validate_recipient(recipient)
         current = open_run(cfg, date)
-        paths = run_all(current, template=template, force=force, progress=True)
+        paths = run_all(
+            current,
+            template=template,
+            force=force,
+            progress=sys.stderr.isatty(),  # bars only for a person: no raw bar characters in logs
+            workers=workers or os.cpu_count() or 1,
+        )
     except (RunParameterError, SourcesError, DeliveryError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
@@ -156,26 +165,21 @@ def _stage(
     name: str, config: Path | None, out: Path | None, date: str | None, force: bool, extra: dict | None = None
 ) -> None:
     from tasks import pipeline
+    from tasks.stages.registry import BY_NAME
 
     current = pipeline.open_run(_config(config, {**_overrides(out), **(extra or {})}), date)
-    if name in ("detect", "translate", "repair"):
-        ids = [
-            line["article_id"]
-            for line in current.store.get_json("ingest.json")
-            if line["status"] == "included"
-        ]
-        step = getattr(pipeline, f"run_{name}")
-        for batch in pipeline.batches(ids, current.config.ingest.batch_size):
-            step(current, batch, force=force)
-        typer.echo(f"{name}: {len(ids)} articles")
-    elif name == "summarise":
-        for batch in pipeline.run_stories(current):
-            pipeline.run_summarise(current, batch, force=force)
-        typer.echo(f"summarise: {len(current.store.get_json('stories.json'))} stories")
-    elif name == "render":
+    stage = BY_NAME[name]
+    if stage.kind == "articles":
+        shards = pipeline.run_stage(current, stage, force=force)
+        typer.echo(f"{name}: {len(shards)} shards")
+    elif stage.kind == "stories":
+        shards = pipeline.run_stories(current)
+        pipeline.run_shards(current, stage, shards, force=force)
+        typer.echo(f"summarise: {len(shards)} shards of stories")
+    elif stage.kind == "write":
         for key, path in pipeline.run_render(current).items():
             typer.echo(f"{key}: {path}")
-    elif name == "deliver":
+    elif stage.kind == "send":
         outcomes = pipeline.run_deliver(current)
         for outcome in outcomes:
             typer.echo(f"email {outcome['status']}: {outcome['recipient']} {outcome['detail']}")
@@ -236,11 +240,16 @@ def translate(
     overrides = {"translate": {"models": _translation_models(model or [])}}
     if not jsonl:
         return _stage("translate", config, out, date, force, overrides)
+    from tasks.models.loading import model_cache
     from tasks.stages.translate import translate_record
+    from tasks.storage.memory import memory_for
+    from tasks.storage.store import Store
 
     cfg = _config(config, overrides)
+    cache = model_cache(cfg.models.cache_size, cfg.models.hub_probe_timeout)
+    memory = memory_for(cfg, Store(cfg.store_url))
     for record in _jsonl_lines(source):
-        _emit(record if "error" in record else translate_record(record, cfg))
+        _emit(record if "error" in record else translate_record(record, cfg, cache, memory))
 
 
 @app.command()
@@ -375,3 +384,7 @@ def models_pull(
 def main() -> None:
     """Entry point of the `briefing` console script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -218,6 +218,7 @@ def digest_context(
             "rejected": rejected,
         },
         "languages": [language_name(lang) for lang in sorted(langs) if lang != "und"],
+        "more_stories": [],  # the stories past the top ones, listed compactly on the page
     }
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gzip
-import json
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from tasks.article import Rising, Track, _from_dict
+from tasks.storage.shards import decode, encode
 from tasks.storage.store import Store
 
 PREFIX = "archive/stories"
@@ -59,10 +58,9 @@ def write_day(store: Store, date: str, stories: list[ArchivedStory]) -> str:
     """Replace the day's shard with `stories` atomically; returns its key."""
     if any(s.date != date for s in stories):
         raise ValueError(f"every archived story of {date} must carry that date")
-    lines = "".join(json.dumps(s.to_dict(), ensure_ascii=False, sort_keys=True) + "\n" for s in stories)
     key = shard_key(date)
-    # mtime 0: a rerun with the same stories writes the same bytes.
-    store.write_bytes(key, gzip.compress(lines.encode("utf-8"), mtime=0))
+    # The run's shard encoding: a rerun with the same stories writes the same bytes.
+    store.write_bytes(key, encode(s.to_dict() for s in stories))
     return key
 
 
@@ -72,8 +70,7 @@ def read_day(store: Store, date: str) -> list[ArchivedStory]:
     if not store.exists(key):
         return []
     try:
-        text = gzip.decompress(store.read_bytes(key)).decode("utf-8")
-        stories = [ArchivedStory.from_dict(json.loads(line)) for line in text.splitlines() if line.strip()]
+        stories = [ArchivedStory.from_dict(row) for row in decode(store.read_bytes(key))]
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
         raise ArchiveError(f"{store.url.rstrip('/')}/{key}: unreadable archive shard ({exc})") from exc
     return [s for s in stories if s.date == date]

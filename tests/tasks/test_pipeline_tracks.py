@@ -8,10 +8,12 @@ from dataclasses import asdict
 import pytest
 from typer.testing import CliRunner
 
+from tasks.article import to_dict
 from tasks.cli import app
 from tasks.config import load_config
 from tasks.pipeline import open_run, run_render, run_stories, run_summarise
 from tasks.stages.ingest import InputReport
+from tasks.stages.registry import final_article_stage
 from tasks.storage.archive import read_day
 from tasks.storage.store import Store
 from tests.tasks.stages.test_tracks import DATES, corpus
@@ -23,12 +25,11 @@ def _run_day(config, day: int, ids: list[str], name: str | None = None):
     """A run whose articles are already through the article stages: stories, summaries (degraded), render."""
     articles, _ = corpus()
     run = open_run(config, DATES[day], name)
-    for article_id in ids:
-        run.store.put_article("repair", articles[article_id])
+    run.shards(final_article_stage()).write(0, [to_dict(articles[i]) for i in ids])
     report = [InputReport(source=f"{i}.json", status="included", article_id=i) for i in ids]
     run.store.put_json("ingest.json", [asdict(r) for r in report])
-    for batch in run_stories(run):
-        run_summarise(run, batch)
+    for shard in run_stories(run):
+        run_summarise(run, shard)
     paths = run_render(run)
     return run, paths, json.loads(run.read_output("manifest.json"))
 
@@ -95,6 +96,8 @@ def test_unchanged_stories_are_listed_under_still_developing(four_days):
         update={"render": config.render.model_copy(update={"collapse_unchanged": False})}
     )
     run.config = config
+    for shard in run_stories(run):
+        run_summarise(run, shard)
     run_render(run)
     assert "Still developing" not in run.read_output("page.html")
     assert 'class="summary"' in run.read_output("page.html")

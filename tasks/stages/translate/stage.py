@@ -13,7 +13,6 @@ from tasks.stages.translate.backends import Decoding, Engine, load_engine
 from tasks.stages.translate.checks import normalise_case, output_problem
 from tasks.stages.translate.routing import MULTILINGUAL, candidates, route
 from tasks.storage.memory import TranslationMemory, model_fingerprint
-from tasks.storage.store import Store
 from tasks.text import fit_to_window, paragraph_spans, split_sentences
 
 # Part of every memory namespace: bump when the way a sentence becomes its translation changes.
@@ -173,8 +172,23 @@ def assemble(
     return "".join(parts), alignment
 
 
+def _obtainable(lang: str, config: TranslateConfig, probe_timeout: float) -> bool:
+    """Whether any model that translates `lang` can be had (a local directory or the cache or the Hub)."""
+    for name in candidates(lang, config):
+        try:
+            model_dir(name, probe_timeout)
+        except ModelUnavailable:
+            continue
+        return True
+    return False
+
+
 def translate_articles(
-    articles: list[Article], config: Config, cache: ModelCache | None = None
+    articles: list[Article],
+    config: Config,
+    cache: ModelCache | None = None,
+    *,
+    memory: TranslationMemory | None = None,
 ) -> list[Article]:
     """Add an English translation to each article that needs one (or a flag saying why there is none).
 
@@ -185,12 +199,21 @@ def translate_articles(
     tcfg = config.translate
     plans: list[tuple[str, list[Sentence], list[Sentence]] | None] = []
     work: dict[str, dict[str, None]] = {}
+    missing: set[str] = set()
+    obtainable: dict[str, bool] = {}
     for article in articles:
         lang = needs_translation(article, config)
         spans = article.detection.spans if article.detection else ()
         if lang is None and article.lang != "en":
             plans.append(None)
             continue
+        if lang and config.models.policy == "degrade":
+            if lang not in obtainable:
+                obtainable[lang] = _obtainable(lang, tcfg, config.models.hub_probe_timeout)
+            if not obtainable[lang]:  # no model: nothing to split into sentences
+                missing.add(lang)
+                plans.append((lang, [], []))
+                continue
         body = segment(article.body, lang or "en", spans, tcfg.span_min_confidence)
         title = segment(article.title, lang) if lang else []
         if lang is None and all(s.lang == "en" for s in body):
@@ -201,10 +224,8 @@ def translate_articles(
             if sentence.lang != "en":
                 work.setdefault(sentence.lang, {})[sentence.text] = None
 
-    memory = TranslationMemory(Store(config.store_url)) if tcfg.memory else None
     done: dict[tuple[str, str], dict[str, Any]] = {}
     models: dict[str, str] = {}
-    missing: set[str] = set()
     for lang, texts in work.items():
         errors: list[ModelUnavailable] = []
         for name in candidates(lang, tcfg):
@@ -264,7 +285,9 @@ def translate_articles(
     return out
 
 
-def translate_record(record: dict, config: Config, cache: ModelCache | None = None) -> dict:
+def translate_record(
+    record: dict, config: Config, cache: ModelCache | None = None, memory: TranslationMemory | None = None
+) -> dict:
     """One JSON-lines record `{"id", "source_lang", "text"}` to `{"id", "text", "sentences"}`."""
     lang = (record.get("source_lang") or "").split("-")[0].split("_")[0].lower()
     text = record.get("text") or ""
@@ -280,7 +303,7 @@ def translate_record(record: dict, config: Config, cache: ModelCache | None = No
     )
     strict = config.model_copy(update={"models": config.models.model_copy(update={"policy": "fail"})})
     try:
-        (translated,) = translate_articles([article], strict, cache)
+        (translated,) = translate_articles([article], strict, cache, memory=memory)
     except ModelUnavailable as exc:
         return {"id": record.get("id"), "text": None, "sentences": [], "error": str(exc)}
     translation = translated.translation
