@@ -7,6 +7,7 @@ import datetime as dt
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tasks.article import Article, Rising, Story, Track, stable_id
@@ -61,13 +62,21 @@ def source_name(article: Article) -> str:
     return (article.outlet or article.source.rsplit("/", 1)[-1]).strip()
 
 
-def story_evidence(story: Story, articles: dict[str, Article], limit: int = 80) -> Evidence:
-    """The evidence of a story from its members: anchors ranked by how many members carry them."""
+def story_evidence(
+    story: Story,
+    articles: dict[str, Article],
+    limit: int = 80,
+    known: Mapping[str, dict[str, str]] | None = None,
+) -> Evidence:
+    """The evidence of a story from its members: anchors ranked by how many members carry them.
+
+    `known` maps article ids to anchors already read (by grouping, say), so they are not read twice.
+    """
     members = [articles[i] for i in story.article_ids if i in articles]
     counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
     for member in members:
-        found = article_anchors(member)
+        found = known[member.id] if known is not None and member.id in known else article_anchors(member)
         counts.update(found.keys())
         for key, text in found.items():
             shown.setdefault(key, text)
@@ -120,13 +129,15 @@ def track_day(
     config: StoriesConfig,
     *,
     write: bool = True,
+    anchors: Mapping[str, dict[str, str]] | None = None,
 ) -> tuple[list[Story], list[str]]:
     """Link a day's stories to the archive's previous days, then replace the day's shard (when `write`).
 
-    Returns the linked stories (ranked) and the archive shards that could not be read.
+    `anchors`: article id -> anchors already read, if the caller has them. Returns the linked stories
+    (ranked) and the archive shards that could not be read.
     """
     window, problems = read_window(archive, date, config.track_days)
-    evidence = {s.id: story_evidence(s, articles, config.track_anchors) for s in stories}
+    evidence = {s.id: story_evidence(s, articles, config.track_anchors, anchors) for s in stories}
     linked = link_tracks(stories, window, config, date, evidence=[evidence[s.id] for s in stories])
     if write:
         entries = [archive_entry(s, evidence[s.id], date) for s in linked]

@@ -258,3 +258,13 @@ def test_archive_round_trips_and_is_replaced(tmp_path):
     assert read_day(store, DATES[1]) == entries
     write_day(store, DATES[1], entries[:1])
     assert read_day(store, DATES[1]) == entries[:1]
+
+
+def test_anchors_read_before_are_not_read_again():
+    articles, days = corpus()
+    story = Story(id="s", article_ids=days[1]["strike"], headline="h")
+    known = {i: {"only": "Only"} for i in days[1]["strike"]}
+    assert story_evidence(story, articles, known=known).anchors == {"only": "Only"}
+    partly = {days[1]["strike"][0]: {"only": "Only"}}
+    evidence = story_evidence(story, articles, known=partly)
+    assert evidence.counts["only"] == 1 and "Rotterdam" in evidence.anchors.values()
