@@ -260,9 +260,8 @@ def _link_tracks(run: Run, stories: list[Story], articles: dict[str, Article]) -
     """
     from tasks.stages.tracks import track_day
 
-    archive = Store(run.config.store_url)
     stories, problems = track_day(
-        stories, articles, archive, run.date, run.config.stories, write=run.key == run.date
+        stories, articles, run.store.store, run.date, run.config.stories, write=run.key == run.date
     )
     run.store.put_json("tracks.json", {"archive_problems": problems})
     return stories
