@@ -92,6 +92,14 @@ def run(
     workers: Annotated[
         int, typer.Option(help="Processes that run the shards of a stage in parallel (default: the cores).")
     ] = 0,
+    on_demand: Annotated[
+        bool,
+        typer.Option(
+            "--on-demand",
+            help="An editor's run: outputs in OUT/<date>_on-demand/, and what it reports is not remembered, "
+            "so the next daily run still reports it.",
+        ),
+    ] = False,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
     from tasks.delivery.deliver import DeliveryError, validate_recipient
@@ -114,6 +122,8 @@ def run(
         overrides["deliver"] = {"transport": deliver}
     if to:
         overrides.setdefault("deliver", {})["recipients"] = to
+    if on_demand:
+        overrides.setdefault("fetch", {})["record_seen"] = False
     cfg = _config(config, overrides)
     try:
         if template not in cfg.render.templates:
@@ -122,7 +132,7 @@ def run(
             )
         for recipient in cfg.deliver.recipients if cfg.deliver.transport != "none" else []:
             validate_recipient(recipient)
-        current = open_run(cfg, date)
+        current = open_run(cfg, date, name="on-demand" if on_demand else None)
         paths = run_all(
             current,
             template=template,
