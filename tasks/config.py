@@ -126,12 +126,25 @@ class FetchConfig(Section):
         return networks
 
 
+# The news languages the translation routing has an opus-mt model for: what detection answers by default.
+DEFAULT_LANGUAGES = (
+    *("ar", "bg", "bs", "ca", "cs", "da", "de", "el", "en", "es", "et", "fa", "fi", "fr", "he", "hi", "hr"),
+    *("hu", "id", "it", "ja", "ko", "lt", "lv", "mk", "nl", "no", "pl", "pt", "ro", "ru", "sk", "sl", "sr"),
+    *("sv", "sw", "th", "tr", "uk", "ur", "vi", "zh"),
+)
+
+
 class DetectConfig(Section):
     languages: list[str] = Field(
-        default_factory=lambda: ["ar", "de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "tr", "zh"],
-        description="Languages the detectors may answer (ISO 639-1).",
+        default_factory=lambda: list(DEFAULT_LANGUAGES),
+        description="Languages the detectors may answer (ISO 639-1); other text is `und`.",
     )
     min_confidence: float = Field(0.7, description="Below this an answer is `und`, reliable: false.")
+    lingua_accuracy: Literal["high", "low"] = Field(
+        "high",
+        description="lingua's models: high (about 850 MB for the default languages) or low (about 80 MB, "
+        "about a point less on two-word phrases).",
+    )
     uncertain_policy: Literal["multilingual", "mark"] = Field(
         "multilingual",
         description="Low-confidence articles: translate with the multilingual model, or only mark them.",
