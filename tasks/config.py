@@ -231,6 +231,37 @@ class StoriesConfig(Section):
         default_factory=dict,
         description='Topics or regions the desk follows, with keywords in any language: `iraq = ["Iraq", "Irak"]`.',
     )
+    track_days: int = Field(
+        7, ge=1, le=60, description="Days back in the story archive a story may continue (link to a track)."
+    )
+    track_threshold: float = Field(
+        0.25,
+        description="A story continues an archived story when their anchor overlap (shared names and numbers, "
+        "weighted as in grouping) reaches this.",
+    )
+    track_anchor_max_stories: int = Field(
+        100,
+        ge=1,
+        description="Anchors found in more archived stories than this are too common to link days by.",
+    )
+    track_anchors: int = Field(
+        80, ge=1, description="Names and numbers kept per archived story (the most widespread first)."
+    )
+    rising_factor: float = Field(
+        2.0,
+        gt=1,
+        description="A track is rising when today's article count is at least this times its recent average.",
+    )
+    rising_percentile: float = Field(
+        90.0,
+        ge=0,
+        le=100,
+        description="A new story is rising when it has more articles than this percentile of today's stories.",
+    )
+    rising_min_articles: int = Field(
+        3, ge=1, description="Fewest articles (republished copies included) of a rising story."
+    )
+    weight_rising: float = Field(1.5, description="Rank bonus of a rising story.")
 
 
 class SummariseConfig(Section):
@@ -277,6 +308,11 @@ class RenderConfig(Section):
         30,
         ge=1,
         description="Stories shown in full (and summarised by the model); the page lists the rest compactly.",
+    )
+    collapse_unchanged: bool = Field(
+        True,
+        description="Stories reported in full yesterday with nothing new today are listed under "
+        '"Still developing" at the end instead of repeated in full.',
     )
 
 
