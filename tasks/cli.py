@@ -92,6 +92,14 @@ def run(
     workers: Annotated[
         int, typer.Option(help="Processes that run the shards of a stage in parallel (default: the cores).")
     ] = 0,
+    on_demand: Annotated[
+        bool,
+        typer.Option(
+            "--on-demand",
+            help="An editor's run: outputs in OUT/<date>_on-demand/, and what it reports is not remembered, "
+            "so the next daily run still reports it.",
+        ),
+    ] = False,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
     from tasks.delivery.deliver import DeliveryError, validate_recipient
@@ -114,6 +122,8 @@ def run(
         overrides["deliver"] = {"transport": deliver}
     if to:
         overrides.setdefault("deliver", {})["recipients"] = to
+    if on_demand:
+        overrides.setdefault("fetch", {})["record_seen"] = False
     cfg = _config(config, overrides)
     try:
         if template not in cfg.render.templates:
@@ -122,7 +132,7 @@ def run(
             )
         for recipient in cfg.deliver.recipients if cfg.deliver.transport != "none" else []:
             validate_recipient(recipient)
-        current = open_run(cfg, date)
+        current = open_run(cfg, date, name="on-demand" if on_demand else None)
         paths = run_all(
             current,
             template=template,
@@ -294,6 +304,55 @@ def render(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None) -
 def deliver_cmd(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None) -> None:
     """Email a run's rendered digest (each recipient at most once per run)."""
     _stage("deliver", config, out, date, False)
+
+
+@app.command()
+def tracks(
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="Days back to list.")] = 7,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Last day YYYY-MM-DD (default: the latest archived day).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per track.")] = False,
+    config: ConfigOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """List the live tracks: stories that ran on one or more of the last DAYS archived days."""
+    import datetime as dt
+
+    from tasks.stages.tracks import live_tracks
+    from tasks.storage.archive import archived_dates, read_window
+    from tasks.storage.store import Store
+
+    cfg = _config(config, _overrides(out))
+    store = Store(cfg.store_url)
+    try:
+        last = dt.date.fromisoformat(date) if date else None
+    except ValueError as exc:
+        typer.echo(f"error: --date: not a date (YYYY-MM-DD): {date!r}", err=True)
+        raise typer.Exit(code=2) from exc
+    if last is None:
+        known = archived_dates(store)
+        if not known:
+            typer.echo(f"no story archive yet in {cfg.store_url}", err=True)
+            return
+        last = dt.date.fromisoformat(known[-1])
+    window, problems = read_window(store, (last + dt.timedelta(days=1)).isoformat(), days)
+    for problem in problems:
+        typer.echo(f"warning: {problem}", err=True)
+    rows = live_tracks(window)
+    for row in rows:
+        if as_json:
+            _emit(row)
+            continue
+        rising = "  RISING" if row["rising"] else ""
+        # Headlines come from the news: no terminal control sequences reach the screen.
+        headline = "".join(c for c in row["headline"] if c.isprintable())
+        typer.echo(
+            f"{row['track']}  day {row['days']:>2}  {row['first_seen']} .. {row['last_seen']}  "
+            f"{row['articles']:>4} art.  {','.join(row['languages'])}{rising}  {headline}"
+        )
+    if not as_json:
+        typer.echo(f"{len(rows)} track(s) live in the {days} day(s) to {last.isoformat()}")
 
 
 @app.command(name="config")

@@ -2,21 +2,53 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from tasks.secrets import check_not_masked, mask, masked
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Section(BaseModel):
-    """A config section: unknown keys are errors, so a typo never passes silently."""
+    """A config section: unknown keys are errors, so a typo never passes silently.
+
+    A password in a URL anywhere in it is a secret: masked in every serialised form (config.json, `briefing
+    config`) and in repr and logs; the live value keeps it. Prefer a `${VAR}` reference, read when used.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_serializer(mode="wrap")
+    def _mask_secrets(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return masked(handler(self))
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, masked(value)
+
+    @model_validator(mode="after")
+    def _no_masked_passwords(self) -> Section:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str):
+                    check_not_masked(text, name)
+        return self
 
 
 class IngestConfig(Section):
@@ -25,6 +57,16 @@ class IngestConfig(Section):
         description="Run parameters may only name inputs inside these folders (relative to the config file).",
     )
     max_bytes: int = Field(5_000_000, description="Inputs larger than this are rejected, not truncated.")
+    max_chars: int = Field(
+        100_000,
+        ge=1000,
+        description="Characters of text per article; a longer one is cut at a paragraph end (noted in the manifest).",
+    )
+    max_feed_items: int = Field(
+        200,
+        ge=1,
+        description="Items read from one feed file; the rest are one rejected line in the manifest.",
+    )
     shard_size: int = Field(
         500,
         ge=1,
@@ -59,14 +101,51 @@ class FetchConfig(Section):
         2, ge=1, description="Requests in flight at once to one host, per source."
     )
     max_items: int = Field(30, ge=1, description="Items taken from a feed whose source sets no `limit`.")
+    max_feed_entries: int = Field(
+        5000, ge=1, description="A feed with more items than this is rejected unparsed (parsing is the cost)."
+    )
+    allow_private_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks (CIDR) that may be fetched although not public, e.g. an internal feed host "
+        '`["10.20.0.0/16"]`; every other loopback, private, link-local or reserved address is refused.',
+    )
+    record_seen: bool = Field(
+        True,
+        description="Remember what this run reported (seen-store, feed state); on-demand runs set it to false "
+        "so they never change what a later daily run reports.",
+    )
+
+    @field_validator("allow_private_networks")
+    @classmethod
+    def _cidr(cls, value: list[str]) -> list[str]:
+        networks = []
+        for cidr in value:
+            try:
+                networks.append(str(ipaddress.ip_network(cidr.strip(), strict=False)))
+            except ValueError:
+                raise ValueError(f"not a network in CIDR form like 10.20.0.0/16: {cidr!r}") from None
+        return networks
+
+
+# The news languages the translation routing has an opus-mt model for: what detection answers by default.
+DEFAULT_LANGUAGES = (
+    *("ar", "bg", "bs", "ca", "cs", "da", "de", "el", "en", "es", "et", "fa", "fi", "fr", "he", "hi", "hr"),
+    *("hu", "id", "it", "ja", "ko", "lt", "lv", "mk", "nl", "no", "pl", "pt", "ro", "ru", "sk", "sl", "sr"),
+    *("sv", "sw", "th", "tr", "uk", "ur", "vi", "zh"),
+)
 
 
 class DetectConfig(Section):
     languages: list[str] = Field(
-        default_factory=lambda: ["ar", "de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "tr", "zh"],
-        description="Languages the detectors may answer (ISO 639-1).",
+        default_factory=lambda: list(DEFAULT_LANGUAGES),
+        description="Languages the detectors may answer (ISO 639-1); other text is `und`.",
     )
     min_confidence: float = Field(0.7, description="Below this an answer is `und`, reliable: false.")
+    lingua_accuracy: Literal["high", "low"] = Field(
+        "high",
+        description="lingua's models: high (about 850 MB for the default languages) or low (about 80 MB, "
+        "about a point less on two-word phrases).",
+    )
     uncertain_policy: Literal["multilingual", "mark"] = Field(
         "multilingual",
         description="Low-confidence articles: translate with the multilingual model, or only mark them.",
@@ -156,6 +235,37 @@ class StoriesConfig(Section):
     only_topics: bool = Field(
         False, description="Keep only the stories that mention a topic (set for a briefing with topics)."
     )
+    track_days: int = Field(
+        7, ge=1, le=60, description="Days back in the story archive a story may continue (link to a track)."
+    )
+    track_threshold: float = Field(
+        0.25,
+        description="A story continues an archived story when their anchor overlap (shared names and numbers, "
+        "weighted as in grouping) reaches this.",
+    )
+    track_anchor_max_stories: int = Field(
+        100,
+        ge=1,
+        description="Anchors found in more archived stories than this are too common to link days by.",
+    )
+    track_anchors: int = Field(
+        80, ge=1, description="Names and numbers kept per archived story (the most widespread first)."
+    )
+    rising_factor: float = Field(
+        2.0,
+        gt=1,
+        description="A track is rising when today's article count is at least this times its recent average.",
+    )
+    rising_percentile: float = Field(
+        90.0,
+        ge=0,
+        le=100,
+        description="A new story is rising when it has more articles than this percentile of today's stories.",
+    )
+    rising_min_articles: int = Field(
+        3, ge=1, description="Fewest articles (republished copies included) of a rising story."
+    )
+    weight_rising: float = Field(1.5, description="Rank bonus of a rising story.")
 
 
 class SummariseConfig(Section):
@@ -203,17 +313,28 @@ class RenderConfig(Section):
         ge=1,
         description="Stories shown in full (and summarised by the model); the page lists the rest compactly.",
     )
+    collapse_unchanged: bool = Field(
+        True,
+        description="Stories reported in full yesterday with nothing new today are listed under "
+        '"Still developing" at the end instead of repeated in full.',
+    )
 
 
 class DeliverConfig(Section):
     transport: str = Field(
         "outbox",
         description="`none`, `outbox` (files in outbox_dir), `outbox:DIR`, an smtp:// or smtps:// URL, "
-        "or `airflow:CONN_ID` (an Airflow connection, in the DAGs).",
+        "or `airflow:CONN_ID` (an Airflow connection, in the DAGs). Give a password as a reference, "
+        "`smtps://user:${SMTP_PASSWORD}@host` or `${BRIEFING_SMTP_URL}`: read from the environment when sending.",
     )
     outbox_dir: str = Field("", description="Folder for `.eml` files; empty means `<out>/outbox`.")
     sender: str = "briefing@localhost"
     recipients: list[str] = Field(default_factory=lambda: ["analyst@example.com"])
+    allowed_recipient_domains: list[str] = Field(
+        default_factory=list,
+        description="Domains a triggered run may send to (exact match, e.g. `example.org`); empty: the "
+        "domains of `recipients`. Any other recipient is refused when the run is triggered.",
+    )
     subject: str = "Briefing for {date}"
     unsubscribe_url: str = Field(
         "https://briefing.example.org/unsubscribe?to={recipient}",
@@ -224,14 +345,14 @@ class DeliverConfig(Section):
         "resend",
         description="A delivery left pending by a crash: resend with the same Message-ID, or hold it as failed.",
     )
+    resend_updates: bool = Field(
+        False,
+        description="A second run on the same date whose digest changed: mail the updated digest (subject "
+        "`Updated: ...`, threaded to the first message) instead of skipping recipients already sent to.",
+    )
     retries: int = Field(2, ge=0, le=5, description="Extra attempts after a transient (4xx) failure.")
     retry_backoff: float = Field(2.0, ge=0, description="Seconds before the first retry, doubled each time.")
     smtp_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server.")
-
-    @field_serializer("transport")
-    def _hide_password(self, value: str) -> str:
-        # A password in an SMTP URL never reaches config.json or anything else that serialises a config.
-        return re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", value)
 
 
 class ModelsConfig(Section):
@@ -246,8 +367,9 @@ class ModelsConfig(Section):
     pool_slots: int = Field(
         1,
         ge=1,
-        description="Airflow pool `briefing_models`: model-loading tasks that may run at once on a worker "
-        "(each holds up to `cache_size` models; about 0.3 GiB per opus-mt model, 1.2 GiB for distilbart).",
+        description="Airflow pool `briefing_models`: model-loading tasks that may run at once across the whole "
+        "cluster, all workers together (each holds up to `cache_size` models; about 0.3 GiB per opus-mt model, "
+        "1.2 GiB for distilbart); see docs/scaling.md.",
     )
 
 
@@ -417,7 +539,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(mask(value), ensure_ascii=False)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import smtplib
 import ssl
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from tasks.delivery.email_message import DeliveryError, message_bytes
+from tasks.secrets import SecretError, expand
 
 Security = Literal["ssl", "starttls", "auto", "none"]
 
@@ -44,6 +48,11 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+def _message_id_of(path: Path) -> str | None:
+    with path.open("rb") as fh:
+        return BytesHeaderParser(policy=policy.default).parse(fh)["Message-ID"]
+
+
 class OutboxTransport:
     """Writes each message as `<dir>/<run>/<recipient>.eml` (atomically) instead of sending it."""
 
@@ -55,8 +64,11 @@ class OutboxTransport:
         return self.directory / quote(run, safe="-_.") / f"{quote(recipient, safe='@.+-_')}.eml"
 
     def send(self, msg: EmailMessage, recipient: str, run: str) -> str:
-        """Write the message file; returns its path."""
+        """Write the message file; returns its path. An update of an earlier message gets a file of its own."""
         target = self.path(recipient, run)
+        if target.exists() and _message_id_of(target) != msg["Message-ID"]:
+            digest = hashlib.sha256(str(msg["Message-ID"]).encode()).hexdigest()[:12]
+            target = target.with_name(f"{target.stem}.update-{digest}.eml")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.tmp")
@@ -269,7 +281,15 @@ def smtp_from_connection(
 
 
 def make_transport(spec: str, outbox_dir: str | Path, timeout: float = 30.0) -> Transport | None:
-    """`none`, `outbox`, `outbox:DIR`, `smtp://...` or `smtps://...` as a transport (None: do not send)."""
+    """`none`, `outbox`, `outbox:DIR`, `smtp://...` or `smtps://...` as a transport (None: do not send).
+
+    `${NAME}` references in the spec are read from the environment here, when the transport is made, so
+    the configuration (and every copy of it) holds only the reference.
+    """
+    try:
+        spec = expand(spec, "deliver.transport")
+    except SecretError as exc:
+        raise DeliveryError(str(exc)) from None
     if spec == "none":
         return None
     if spec == "outbox":

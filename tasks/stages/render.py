@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -59,14 +59,76 @@ def safe_link(url: str | None) -> str | None:
         return None
 
 
-def plain(text: str | None) -> str:
-    """Article text as plain text: any markup in it is dropped (script and style with their content)."""
-    import nh3
+class _PlainText(HTMLParser):
+    """Text of a fragment: HTML elements dropped (script and style with their content), anything else that
+    only looks like a tag, `<AI Act>`, kept as the words it is."""
 
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROP_WITH_CONTENT:
+            self.hidden += 1
+        elif not _is_markup(tag, attrs) and not self.hidden:
+            self.parts.append(self.get_starttag_text() or "")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not _is_markup(tag, attrs) and not self.hidden:
+            self.parts.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROP_WITH_CONTENT:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag not in HTML_ELEMENTS and not self.hidden:
+            self.parts.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def _is_markup(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """Whether a start tag is HTML: an HTML element whose attributes are HTML attributes or carry values.
+
+    `<Big Tech>` and `<Data Act>` name elements (big, data) but with a bare word no HTML attribute has:
+    words in a headline, not markup.
+    """
+    if tag not in HTML_ELEMENTS:
+        return False
+    return all(
+        value is not None or name in HTML_ATTRIBUTES or name.startswith(("data-", "aria-"))
+        for name, value in attrs
+    )
+
+
+def _html_names() -> tuple[frozenset[str], frozenset[str]]:
+    from lxml.html import defs
+
+    # lxml's lists of HTML elements and attributes, and the newer or obsolete ones they lack.
+    elements = "bdi data dialog frame main noembed noframes picture plaintext rb rtc search slot template xmp"
+    attributes = "async autofocus autoplay controls defer download hidden inert loop muted open playsinline"
+    return (
+        frozenset(defs.tags) | frozenset(elements.split()),
+        frozenset(defs.safe_attrs) | frozenset(defs.event_attrs) | frozenset(attributes.split()),
+    )
+
+
+HTML_ELEMENTS, HTML_ATTRIBUTES = _html_names()
+_DROP_WITH_CONTENT = frozenset({"script", "style", "template"})
+
+
+def plain(text: str | None) -> str:
+    """Article text as plain text: HTML elements in it are dropped (script and style with their content);
+    words that merely look like a tag (`EU passes <AI Act>`) stay."""
     text = text or ""
-    # Decoding entities can reveal markup (`&lt;script&gt;`), so strip and decode until nothing changes.
+    # Decoding entities can reveal markup (`&lt;script&gt;`), so parse and decode until nothing changes.
     for _ in range(8):
-        stripped = html.unescape(nh3.clean(text, tags=set(), clean_content_tags={"script", "style"}))
+        parser = _PlainText()
+        parser.feed(text)
+        parser.close()
+        stripped = "".join(parser.parts)
         if stripped == text:
             break
         text = stripped
@@ -111,6 +173,52 @@ def _flags(members: list[Article], story: Story) -> list[dict[str, str]]:
     return list(unique.values())
 
 
+def day_label(date: str) -> str:
+    """An ISO date as `23 Nov 2026`."""
+    day = dt.date.fromisoformat(date)
+    return f"{day.day} {day:%b %Y}"
+
+
+def track_view(story: Story) -> dict[str, Any] | None:
+    """Where the story is in its track (new, developing day N), what is new today, earlier digests, rising."""
+    track = story.track
+    if track is None:
+        return None
+    if track.status == "new":
+        label = "New"
+    else:
+        label = f"Developing — day {track.day} (first reported {day_label(track.first_seen)})"
+    new = []
+    if track.status != "new":
+        if track.new_sources:
+            new.append(("New sources", ", ".join(plain(s) for s in track.new_sources)))
+        if track.new_languages:
+            new.append(("New languages", ", ".join(language_name(lang) for lang in track.new_languages)))
+        if track.new_anchors:
+            new.append(("New names and numbers", ", ".join(plain(a) for a in track.new_anchors)))
+    earlier = [
+        {
+            "date": date,
+            "label": day_label(date),
+            # Digests live in `<out>/<date>/`: the page links them relative to its own folder.
+            "href": f"../{date}/page.html"
+            + (f"#story-{track.previous}" if date == track.previous_date else ""),
+        }
+        for date in track.dates
+    ]
+    rising = story.rising
+    return {
+        "id": track.id,
+        "status": track.status,
+        "label": label,
+        "day": track.day,
+        "first_seen": day_label(track.first_seen),
+        "new": [{"label": k, "text": v} for k, v in new],
+        "earlier": earlier,
+        "rising": plain(rising.reason.removeprefix("rising: ")) if rising else "",
+    }
+
+
 def story_view(story: Story, articles: dict[str, Article]) -> dict[str, Any]:
     """What a template needs to show one story; every article string made plain text."""
     members = [articles[i] for i in story.article_ids]
@@ -125,6 +233,7 @@ def story_view(story: Story, articles: dict[str, Article]) -> dict[str, Any]:
         "method_label": METHODS.get(method, method).format(chunks=summary.chunks if summary else 0),
         "model": model,
         "flags": _flags(members, story),
+        "track": track_view(story),
         "sources": [
             {
                 "outlet": plain(m.outlet) or plain(m.source.rsplit("/", 1)[-1]),
@@ -141,16 +250,29 @@ def story_view(story: Story, articles: dict[str, Article]) -> dict[str, Any]:
 
 
 def digest_context(
-    stories: list[Story], articles: dict[str, Article], date: str, rejected: int, title: str
+    stories: list[Story],
+    articles: dict[str, Article],
+    date: str,
+    rejected: int,
+    title: str,
+    *,
+    collapse_unchanged: bool = True,
 ) -> dict[str, Any]:
-    """The whole digest's template context."""
+    """The whole digest's template context; unchanged developing stories go under "Still developing" at the end."""
     langs = Counter(a.lang for a in articles.values())
     day = dt.date.fromisoformat(date)
+    unchanged = [s for s in stories if collapse_unchanged and s.track and s.track.status == "unchanged"]
+    collapsed = {s.id for s in unchanged}
+    full = [s for s in stories if s.id not in collapsed]
     return {
         "title": plain(title),
         "date": date,
         "date_label": f"{day:%A} {day.day} {day:%B %Y}",
-        "stories": [{**story_view(s, articles), "number": n} for n, s in enumerate(stories, 1)],
+        "stories": [{**story_view(s, articles), "number": n} for n, s in enumerate(full, 1)],
+        "still_developing": [
+            {"id": s.id, "headline": plain(s.headline), "track": track_view(s), "sources": len(s.article_ids)}
+            for s in unchanged
+        ],
         "counts": {
             "stories": len(stories),
             "articles": len(articles),
