@@ -169,7 +169,11 @@ def wire_briefing(name: str, approval: bool, timeout_hours: float, timeout_outco
                 body="{{ ti.xcom_pull(task_ids='approval_note') }}",
                 options=[APPROVE, REJECT],
                 defaults=[APPROVE if timeout_outcome == "approve" else REJECT],
-                params={"reason": Param("", type="string", description="Why (recorded in the manifest).")},
+                params={
+                    "reason": Param(
+                        None, type=["null", "string"], description="Why (recorded in the manifest)."
+                    )
+                },
                 response_timeout=timedelta(hours=timeout_hours),
                 doc="An editor approves (sent) or rejects (nothing sent, reason in the manifest).",
             )
