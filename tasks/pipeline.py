@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tasks.article import Article, Story, stable_id
-from tasks.config import Config
+from tasks.config import PROJECT_ROOT, Config
 from tasks.storage.store import RunStore, Store
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def check_inputs(paths: list[str], allowed_roots: list[str]) -> list[str]:
     roots = [Path(r).resolve() for r in allowed_roots]
     resolved = []
     for raw in paths:
-        path = Path(raw).resolve()
+        path = (PROJECT_ROOT / raw).resolve()  # a relative path is relative to the project, as in the README
         if not any(path == root or path.is_relative_to(root) for root in roots):
             raise RunParameterError(f"input {raw!r} is outside the allowed roots")
         resolved.append(str(path))
@@ -146,9 +146,14 @@ def run_fetch(run: Run, source: dict) -> list[str]:
 @timed("ingest")
 def run_ingest(run: Run) -> list[list[str]]:
     """Read the input files and merge the fetched sources into the store; returns batches of article ids."""
-    from tasks.stages.ingest import InputReport, ingest, merge
+    from tasks.stages.ingest import InputReport, ingest, merge, require_articles
 
-    result = ingest(run.config.input, max_bytes=run.config.ingest.max_bytes)
+    result = ingest(
+        run.config.input,
+        max_bytes=run.config.ingest.max_bytes,
+        exclude=[run.config.out, run.config.store_url],
+        default_date=run.date,
+    )
     for source in list_sources(run):
         key = f"fetch/{source['id']}.json"
         if not run.store.store.exists(run.store.key(key)):
@@ -163,6 +168,7 @@ def run_ingest(run: Run) -> list[list[str]]:
         if not run.store.has_article("ingest", article.id):  # same id, same content: nothing to redo
             run.store.put_article("ingest", article)
     run.store.put_json("ingest.json", [asdict(r) for r in result.report])
+    require_articles(result, [*run.config.input, *(s["id"] for s in list_sources(run))])
     return batches([a.id for a in result.articles], run.config.ingest.batch_size)
 
 
@@ -278,12 +284,14 @@ def manifest(run: Run, articles: dict[str, Article], stories: list[Story]) -> di
 @timed("render")
 def run_render(run: Run, template: str = "digest") -> dict[str, str]:
     """Write digest.html, digest.txt and manifest.json; returns their paths."""
+    from tasks.degraded import degradation
     from tasks.stages.render import digest_context, render_digest
 
     articles = final_articles(run)
     story_ids = run.store.get_json("stories.json")
     stories = [run.store.get_story("summaries", i) for i in story_ids]
     report = manifest(run, articles, stories)
+    report["degraded"] = degradation(articles, stories).as_dict()
     rejected = sum(1 for e in report["inputs"] if e["status"] == "rejected")
     context = digest_context(stories, articles, run.date, rejected, run.config.render.title)
     parts = render_digest(context, template, run.config.render.templates)
@@ -323,6 +331,7 @@ def run_deliver(
     run: Run, transport: str | Transport | None = None, recipients: list[str] | None = None
 ) -> list[dict]:
     """Email the rendered digest to every recipient exactly once; the outcomes also go into the manifest."""
+    from tasks.degraded import subject_line
     from tasks.delivery.deliver import deliver, make_transport
     from tasks.storage.ledger import ledger_for
 
@@ -339,7 +348,7 @@ def run_deliver(
         parts,
         recipients if recipients is not None else cfg.recipients,
         cfg.sender,
-        cfg.subject.format(date=run.date),
+        subject_line(cfg.subject.format(date=run.date), run),
         run.date,
         run.key,
         transport,

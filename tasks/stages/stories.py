@@ -112,6 +112,11 @@ def published_at(article: Article) -> dt.datetime | None:
     return when.replace(tzinfo=when.tzinfo or dt.UTC).astimezone(dt.UTC)
 
 
+def dated_at(article: Article) -> dt.datetime | None:
+    """The publication time, else when an undated input was received (for ranking, not for grouping)."""
+    return published_at(article) or published_at(dataclasses.replace(article, published=article.received))
+
+
 def has_english(article: Article) -> bool:
     """Whether the article's English fields hold English (written in English or translated)."""
     return article.translation is not None or article.lang == "en"
@@ -259,12 +264,12 @@ def topic_hits(articles: list[Article], topics: dict[str, list[str]]) -> list[st
 
 def rank(stories: list[Story], articles: dict[str, Article], config: StoriesConfig) -> list[Story]:
     """Stories ordered for the digest by sources, recency and configured topics; `rank_score` says why."""
-    times = [t for a in articles.values() if (t := published_at(a))]
+    times = [t for a in articles.values() if (t := dated_at(a))]
     newest = max(times) if times else None
     ranked = []
     for story in stories:
         members = [articles[i] for i in story.article_ids]
-        latest = max((t for m in members if (t := published_at(m))), default=None)
+        latest = max((t for m in members if (t := dated_at(m))), default=None)
         recency = 0.0
         if newest and latest:
             age = (newest - latest).total_seconds() / 3600
