@@ -11,42 +11,84 @@ from typing import Annotated, Any
 import typer
 
 from tasks.config import Config, load_config
+from tasks.errors import UserError
 
-app = typer.Typer(help="Multilingual news translation and summarisation.", no_args_is_help=True)
-models_app = typer.Typer(help="Show and fetch the models a run uses.", no_args_is_help=True)
+app = typer.Typer(
+    help="Multilingual news translation and summarisation. Exit codes: README § Exit codes.",
+    no_args_is_help=True,
+    context_settings={"show_default": True},
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(
+    help="Show and fetch the models a run uses.",
+    no_args_is_help=True,
+    context_settings={"show_default": True},
+)
 app.add_typer(models_app, name="models")
 
+# Every option has a metavar (or "" for a flag), so help shows `PATH`, never a type label like `<list[Path]>`.
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="TOML config file (default: $BRIEFING_CONFIG).", exists=True)
+    Path | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="TOML config file (default: $BRIEFING_CONFIG, else built-in defaults).",
+    ),
 ]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Output folder (digests go to OUT/<date>/).")]
-DateOpt = Annotated[str | None, typer.Option("--date", help="Run date YYYY-MM-DD (default: today, UTC).")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        metavar="DIR",
+        help="Output folder: digests go to DIR/<date>/ (default: out/ in the project).",
+    ),
+]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", metavar="YYYY-MM-DD", help="Run date (default: today, UTC).")
+]
 JsonlOpt = Annotated[
-    bool, typer.Option("--jsonl", help="Read JSON lines, write one JSON line per input line.")
+    bool,
+    typer.Option(
+        "--jsonl", metavar="", help="Read JSON lines (the default unless --date or --out names a run)."
+    ),
 ]
-SourceArg = Annotated[Path | None, typer.Argument(help="JSON-lines file (default: standard input).")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Redo work already done for this run.")]
+SourceArg = Annotated[
+    Path | None, typer.Argument(metavar="[FILE]", help="JSON-lines file (default: standard input).")
+]
+ForceOpt = Annotated[bool, typer.Option("--force", metavar="", help="Redo work already done for this run.")]
+
+
+@app.callback()
+def _global(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", metavar="", help="Show the traceback of an error (anywhere on the line)."),
+    ] = False,
+) -> None:
+    """Multilingual news translation and summarisation."""
 
 
 def _config(config: Path | None, overrides: dict[str, Any]) -> Config:
+    if config is not None and not config.is_file():
+        raise UserError(f"config file {str(config)!r} does not exist")
     path = config or (Path(os.environ["BRIEFING_CONFIG"]) if os.environ.get("BRIEFING_CONFIG") else None)
     return load_config(path, overrides)
 
 
-def _translation_models(specs: list[str]) -> dict[str, str]:
+def _translation_models(specs: list[str], option: str = "--translation-model") -> dict[str, str]:
     models = {}
     for spec in specs:
         pair, sep, model = spec.partition("=")
         src, dash, tgt = pair.partition("-")
         if not sep or not dash or not model or tgt != "en":
-            raise typer.BadParameter(
-                f"expected SRC-en=PATH_OR_ID, got {spec!r}", param_hint="--translation-model"
-            )
+            raise typer.BadParameter(f"expected SRC-en=PATH_OR_ID, got {spec!r}", param_hint=option)
         models[src] = str(Path(model).resolve()) if Path(model).exists() else model
     return models
 
 
 def _jsonl_lines(source: Path | None):
+    if source is not None and not source.is_file():
+        raise UserError(f"no such file: {str(source)!r}")
     stream = source.open(encoding="utf-8") if source else sys.stdin
     for number, line in enumerate(stream, 1):
         if line.strip():
@@ -69,42 +111,73 @@ def _overrides(out: Path | None, inputs: list[Path] | None = None) -> dict[str, 
     return overrides
 
 
+def _check_explicit_models(cfg: Config, names: list[str]) -> None:
+    """A model named on the command line must load: a typo there is a mistake, not a reason to degrade."""
+    from tasks.models.loading import model_dir
+
+    for name in names:
+        model_dir(name, probe_timeout=cfg.models.hub_probe_timeout)  # raises ModelUnavailable (exit 7)
+
+
+def _progress() -> bool:
+    # Bars only on a terminal: in a log (make run, Airflow, CI) they are lines of raw bar characters.
+    return sys.stderr.isatty()
+
+
 @app.command()
 def run(
     inputs: Annotated[
-        list[Path] | None, typer.Option("--input", help="Input file or folder (repeatable).")
+        list[Path] | None,
+        typer.Option(
+            "--input",
+            metavar="PATH",
+            help="Input file or folder, repeatable (default: seeds/ in the project).",
+        ),
     ] = None,
     out: OutOpt = None,
     date: DateOpt = None,
     config: ConfigOpt = None,
     translation_model: Annotated[
-        list[str] | None, typer.Option(help="SRC-en=PATH_OR_ID, a translation model for one language.")
+        list[str] | None,
+        typer.Option(metavar="SRC-en=PATH_OR_ID", help="A translation model for one language (repeatable)."),
     ] = None,
-    summary_model: Annotated[str | None, typer.Option(help="Summary model, hub id or local path.")] = None,
-    deliver: Annotated[str | None, typer.Option(help="none | outbox | outbox:DIR | smtp://HOST:PORT")] = None,
-    to: Annotated[list[str] | None, typer.Option("--to", help="Recipient address (repeatable).")] = None,
-    model_policy: Annotated[str | None, typer.Option(help="fail | degrade")] = None,
-    template: Annotated[str, typer.Option(help="Digest template (allow-listed).")] = "digest",
+    summary_model: Annotated[
+        str | None, typer.Option(metavar="PATH_OR_ID", help="Summary model, hub id or local path.")
+    ] = None,
+    deliver: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TRANSPORT", help="none | outbox | outbox:DIR | smtp://HOST:PORT (default: outbox)."
+        ),
+    ] = None,
+    to: Annotated[
+        list[str] | None, typer.Option("--to", metavar="ADDRESS", help="Recipient address (repeatable).")
+    ] = None,
+    model_policy: Annotated[
+        str | None, typer.Option(metavar="fail|degrade", help="When a model is missing (default: degrade).")
+    ] = None,
+    template: Annotated[str, typer.Option(metavar="NAME", help="Digest template (allow-listed).")] = "digest",
     sources: Annotated[
-        Path | None, typer.Option(help="Sources file (YAML) of feeds and pages to fetch.")
+        Path | None, typer.Option(metavar="FILE", help="Sources file (YAML) of feeds and pages to fetch.")
     ] = None,
     force: ForceOpt = False,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
-    from tasks.delivery.deliver import DeliveryError, validate_recipient
-    from tasks.models.loading import ModelUnavailable
+    from tasks.delivery.deliver import validate_recipient
     from tasks.pipeline import RunParameterError, open_run, run_all, run_deliver
-    from tasks.stages.fetch.sources import SourcesError
 
     overrides = _overrides(out, inputs)
     if sources:
         overrides["fetch"] = {"sources": str(sources.resolve())}
         overrides.setdefault("input", [])  # fetched sources replace the default seeds unless --input is given
+    explicit: list[str] = []
     if translation_model:
         overrides["translate"] = {"models": _translation_models(translation_model)}
+        explicit += overrides["translate"]["models"].values()
     if summary_model:
         path = Path(summary_model)
         overrides["summarise"] = {"model": str(path.resolve()) if path.exists() else summary_model}
+        explicit.append(overrides["summarise"]["model"])
     if model_policy:
         overrides["models"] = {"policy": model_policy}
     if deliver:
@@ -112,33 +185,26 @@ def run(
     if to:
         overrides.setdefault("deliver", {})["recipients"] = to
     cfg = _config(config, overrides)
-    try:
-        if template not in cfg.render.templates:
-            raise RunParameterError(
-                f"template {template!r} is not allowed ({', '.join(cfg.render.templates)})"
-            )
-        for recipient in cfg.deliver.recipients if cfg.deliver.transport != "none" else []:
-            validate_recipient(recipient)
-        current = open_run(cfg, date)
-        paths = run_all(current, template=template, force=force, progress=True)
-    except (RunParameterError, SourcesError, DeliveryError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
-    except (OSError, ModelUnavailable) as exc:  # a full disk, a read-only folder, a missing model: one line
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+    if template not in cfg.render.templates:
+        raise RunParameterError(f"template {template!r} is not allowed ({', '.join(cfg.render.templates)})")
+    for recipient in cfg.deliver.recipients if cfg.deliver.transport != "none" else []:
+        validate_recipient(recipient)
+    _check_explicit_models(cfg, explicit)
+    current = open_run(cfg, date)
+    paths = run_all(current, template=template, force=force, progress=_progress())
     outcomes = run_deliver(current)
-    typer.echo(current.read_output("report.txt"), nl=False)
     for name, path in paths.items():
         typer.echo(f"{name}: {path}")
-    failed = [o for o in outcomes if o["status"] == "failed"]
-    if failed:
+    typer.echo(current.read_output("report.txt"), nl=False)  # ends with the degraded line, if any
+    if any(o["status"] == "failed" for o in outcomes):
         raise typer.Exit(code=3)
 
 
 @app.command()
 def ingest(
-    inputs: Annotated[list[Path], typer.Option("--input", help="Input file or folder (repeatable).")],
+    inputs: Annotated[
+        list[Path], typer.Option("--input", metavar="PATH", help="Input file or folder (repeatable).")
+    ],
     out: OutOpt = None,
     date: DateOpt = None,
     config: ConfigOpt = None,
@@ -156,8 +222,11 @@ def _stage(
     name: str, config: Path | None, out: Path | None, date: str | None, force: bool, extra: dict | None = None
 ) -> None:
     from tasks import pipeline
+    from tasks.runs import existing_run
 
-    current = pipeline.open_run(_config(config, {**_overrides(out), **(extra or {})}), date)
+    cfg = _config(config, {**_overrides(out), **(extra or {})})
+    existing_run(cfg, date, name)  # a run that is not there: one line naming it (exit 5), nothing written
+    current = pipeline.open_run(cfg, date)
     if name in ("detect", "translate", "repair"):
         ids = [
             line["article_id"]
@@ -175,12 +244,10 @@ def _stage(
     elif name == "render":
         for key, path in pipeline.run_render(current).items():
             typer.echo(f"{key}: {path}")
-    elif name == "deliver":
-        outcomes = pipeline.run_deliver(current)
-        for outcome in outcomes:
-            typer.echo(f"email {outcome['status']}: {outcome['recipient']} {outcome['detail']}")
-        if any(o["status"] == "failed" for o in outcomes):
-            raise typer.Exit(code=3)
+
+
+def _names_a_run(date: str | None, out: Path | None) -> bool:
+    return date is not None or out is not None
 
 
 @app.command()
@@ -192,8 +259,8 @@ def detect(
     config: ConfigOpt = None,
     force: ForceOpt = False,
 ) -> None:
-    """Detect languages: of a run's articles, or of JSON lines {"id", "text"} with --jsonl."""
-    if not jsonl:
+    """Detect languages: of JSON lines {"id", "text"} from FILE or standard input, or of a run (--date/--out)."""
+    if not jsonl and source is None and _names_a_run(date, out):
         return _stage("detect", config, out, date, force)
     from tasks.stages.detect import detect_record
 
@@ -211,8 +278,8 @@ def repair(
     config: ConfigOpt = None,
     force: ForceOpt = False,
 ) -> None:
-    """Repair MT artefacts: of a run's articles, or of JSON lines {"id", "source_lang", "text"} with --jsonl."""
-    if not jsonl:
+    """Repair MT artefacts: of JSON lines {"id", "source_lang", "text"}, or of a run (--date/--out)."""
+    if not jsonl and source is None and _names_a_run(date, out):
         return _stage("repair", config, out, date, force)
     from tasks.stages.repair import repair_record
 
@@ -225,22 +292,25 @@ def translate(
     source: SourceArg = None,
     jsonl: JsonlOpt = False,
     model: Annotated[
-        list[str] | None, typer.Option("--model", help="SRC-en=PATH_OR_ID (repeatable).")
+        list[str] | None,
+        typer.Option("--model", metavar="SRC-en=PATH_OR_ID", help="Model for one language (repeatable)."),
     ] = None,
     out: OutOpt = None,
     date: DateOpt = None,
     config: ConfigOpt = None,
     force: ForceOpt = False,
 ) -> None:
-    """Translate: a run's articles, or JSON lines {"id", "source_lang", "text"} with --jsonl."""
-    overrides = {"translate": {"models": _translation_models(model or [])}}
-    if not jsonl:
+    """Translate: JSON lines {"id", "source_lang", "text"}, or a run's articles (--date/--out)."""
+    overrides = {"translate": {"models": _translation_models(model or [], "--model")}}
+    if not jsonl and source is None and _names_a_run(date, out):
         return _stage("translate", config, out, date, force, overrides)
     from tasks.stages.translate import translate_record
 
     cfg = _config(config, overrides)
     for record in _jsonl_lines(source):
-        _emit(record if "error" in record else translate_record(record, cfg))
+        _emit(
+            record if "error" in record else translate_record(record, cfg, local_option="`--model fr-en=DIR`")
+        )
 
 
 @app.command()
@@ -258,22 +328,54 @@ def render(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None) -
 
 
 @app.command(name="deliver")
-def deliver_cmd(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None) -> None:
-    """Email a run's rendered digest (each recipient at most once per run)."""
-    _stage("deliver", config, out, date, False)
+def deliver_cmd(
+    out: OutOpt = None,
+    date: DateOpt = None,
+    config: ConfigOpt = None,
+    deliver: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TRANSPORT", help="none | outbox | outbox:DIR | smtp://HOST:PORT (default: the run's)."
+        ),
+    ] = None,
+    to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--to", metavar="ADDRESS", help="Recipient, repeatable (default: the run's recipients)."
+        ),
+    ] = None,
+) -> None:
+    """Email a run's rendered digest with the run's own recipients and transport (each recipient once per run)."""
+    from tasks.delivery.deliver import validate_recipient
+    from tasks.pipeline import run_deliver
+    from tasks.runs import existing_run, recorded_config
+
+    recorded = recorded_config(_config(config, _overrides(out)), date)
+    current = existing_run(recorded, date, "deliver")
+    recipients = [validate_recipient(r) for r in to] if to else None
+    outcomes = run_deliver(current, transport=deliver, recipients=recipients)
+    for outcome in outcomes:
+        typer.echo(f"email {outcome['status']}: {outcome['recipient']} {outcome['detail']}")
+    if any(o["status"] == "failed" for o in outcomes):
+        raise typer.Exit(code=3)
 
 
 @app.command(name="config")
 def config_cmd(
     config: ConfigOpt = None,
     defaults: Annotated[
-        bool, typer.Option(help="Print the defaults, paths unresolved (the example file).")
+        bool, typer.Option(metavar="", help="Print the defaults, paths unresolved (the example file).")
     ] = False,
 ) -> None:
     """Print the resolved configuration as TOML, every key with its description."""
     from tasks.config import to_toml
 
     typer.echo(to_toml(Config() if defaults else _config(config, {})), nl=False)
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return ["  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]]) for row in rows]
 
 
 @models_app.command("list")
@@ -289,22 +391,27 @@ def models_list(config: ConfigOpt = None) -> None:
             return "local directory"
         return "in Hugging Face cache" if is_cached(name) else "not available locally"
 
-    for lang in cfg.detect.languages:
-        if lang != "en":
-            name = route(lang, cfg.translate)
-            typer.echo(f"translate {lang}-en  {name}  [{where(name)}]")
-    typer.echo(f"translate fallback  {cfg.translate.fallback_model}  [{where(cfg.translate.fallback_model)}]")
-    typer.echo(f"summarise           {cfg.summarise.model}  [{where(cfg.summarise.model)}]")
+    rows = [("use", "model", "available")]
+    rows += [
+        (f"translate {lang}-en", route(lang, cfg.translate), where(route(lang, cfg.translate)))
+        for lang in cfg.detect.languages
+        if lang != "en"
+    ]
+    rows.append(("translate fallback", cfg.translate.fallback_model, where(cfg.translate.fallback_model)))
+    rows.append(("summarise", cfg.summarise.model, where(cfg.summarise.model)))
+    for line in _table(rows):
+        typer.echo(line.rstrip())
 
 
 @models_app.command("pull")
 def models_pull(
     names: Annotated[
-        list[str] | None, typer.Argument(help="Hub ids (default: every model the config uses).")
+        list[str] | None,
+        typer.Argument(metavar="[MODEL]...", help="Hub ids (default: every model the config uses)."),
     ] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Download models into the Hugging Face cache (needs Hub access)."""
+    """Download models into the Hugging Face cache (needs Hub access); exit 7 if any could not be fetched."""
     from tasks.models.loading import is_local, pull
     from tasks.stages.translate import route
 
@@ -314,15 +421,41 @@ def models_pull(
         cfg.translate.fallback_model,
         cfg.summarise.model,
     ]
+    failed = []
     for name in dict.fromkeys(wanted):
         if is_local(name):
             continue
         try:
             typer.echo(f"{name}: {pull(name)}")
         except Exception as exc:  # report every model, do not stop at the first missing one
-            typer.echo(f"{name}: failed ({type(exc).__name__}: {exc})", err=True)
+            failed.append(name)
+            first = (str(exc).splitlines() or [""])[0]
+            typer.echo(f"{name}: failed ({type(exc).__name__}: {first})", err=True)
+    if failed:
+        typer.echo(
+            f"error: {len(failed)} of {len(dict.fromkeys(wanted))} models could not be fetched: "
+            "is the Hugging Face Hub reachable from here (HF_HUB_OFFLINE unset)?",
+            err=True,
+        )
+        raise typer.Exit(code=7)
 
 
-def main() -> None:
-    """Entry point of the `briefing` console script."""
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `briefing` console script: a user's mistake is one line and an exit code."""
+    from tasks.errors import explain
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    try:
+        app(args=args, prog_name="briefing")
+    except Exception as exc:
+        if debug:
+            raise
+        code, message = explain(exc)
+        sys.stderr.write(f"error: {message}\n")
+        sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""An existing run, found by date and read back as it was recorded (its config.json), for single-stage commands."""
+
+from __future__ import annotations
+
+from tasks.config import Config, ConfigError
+from tasks.pipeline import Run, parse_date
+
+# What each stage command needs an earlier stage to have written (run store names).
+NEEDS = {
+    "detect": "ingest.json",
+    "translate": "ingest.json",
+    "repair": "ingest.json",
+    "summarise": "ingest.json",
+    "render": "stories.json",
+    "deliver": "digest.json",
+}
+MAKES = {"ingest.json": "ingest", "stories.json": "summarise", "digest.json": "render"}
+
+
+class NoSuchRun(LookupError):
+    """A stage command named a run that does not exist (or has not reached the stage it needs)."""
+
+
+def existing_run(config: Config, date: str | None, stage: str) -> Run:
+    """The run of `date` in `config.out`, if it has what `stage` needs; nothing is written."""
+    day = parse_date(date)
+    run = Run(config=config, date=day, key=day)
+    needed = NEEDS.get(stage)
+    if needed and not run.store.store.exists(run.store.key(needed)):
+        started = run.store.store.exists(run.store.key("ingest.json"))
+        where = f"in {config.out}"
+        if not started:
+            raise NoSuchRun(
+                f"no run {day} {where}: start it with `briefing run --date {day}` "
+                f"(or give the run's --out / --config)"
+            )
+        raise NoSuchRun(
+            f"run {day} {where} has not reached `{stage}` yet: run `briefing {MAKES[needed]} --date {day}` "
+            f"first, or `briefing run --date {day}`"
+        )
+    return run
+
+
+def recorded_config(config: Config, date: str | None) -> Config:
+    """The configuration a run recorded in its config.json (in `config.out`); NoSuchRun when there is none."""
+    day = parse_date(date)
+    run = Run(config=config, date=day, key=day)
+    if not run.outputs.exists(f"{day}/config.json"):
+        raise NoSuchRun(f"no run {day} in {config.out}: start it with `briefing run --date {day}`")
+    try:
+        recorded = Config.model_validate_json(run.read_output("config.json"))
+    except ValueError as exc:
+        raise ConfigError(f"the recorded configuration of run {day} cannot be read: {exc}") from exc
+    if "***@" in recorded.deliver.transport:  # config.json never holds a password: take it from the config
+        if config.model_dump()["deliver"]["transport"] != recorded.deliver.transport:
+            raise ConfigError(
+                f"run {day} delivers by {recorded.deliver.transport}, whose password is not recorded: "
+                "give the same --config, or --deliver with the full URL"
+            )
+        recorded = recorded.model_copy(
+            update={"deliver": recorded.deliver.model_copy(update={"transport": config.deliver.transport})}
+        )
+    return recorded
