@@ -9,18 +9,43 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from tasks.config import Config, load_config
 from tasks.errors import UserError
 
+
+def _no_type_label(option):
+    if option is not None:
+        option.metavar = ""  # --help is a flag: no `<bool>` beside it
+    return option
+
+
+class _Command(TyperCommand):
+    """A command whose --help option shows no type label either."""
+
+    def get_help_option(self, ctx):
+        return _no_type_label(super().get_help_option(ctx))
+
+
+class _Group(TyperGroup):
+    """A group whose --help option shows no type label either."""
+
+    def get_help_option(self, ctx):
+        return _no_type_label(super().get_help_option(ctx))
+
+
 app = typer.Typer(
     help="Multilingual news translation and summarisation. Exit codes: README § Exit codes.",
+    cls=_Group,
     no_args_is_help=True,
+    add_completion=False,
     context_settings={"show_default": True},
     pretty_exceptions_enable=False,
 )
 models_app = typer.Typer(
     help="Show and fetch the models a run uses.",
+    cls=_Group,
     no_args_is_help=True,
     context_settings={"show_default": True},
 )
@@ -124,7 +149,7 @@ def _progress() -> bool:
     return sys.stderr.isatty()
 
 
-@app.command()
+@app.command(cls=_Command)
 def run(
     inputs: Annotated[
         list[Path] | None,
@@ -200,7 +225,7 @@ def run(
         raise typer.Exit(code=3)
 
 
-@app.command()
+@app.command(cls=_Command)
 def ingest(
     inputs: Annotated[
         list[Path], typer.Option("--input", metavar="PATH", help="Input file or folder (repeatable).")
@@ -250,7 +275,7 @@ def _names_a_run(date: str | None, out: Path | None) -> bool:
     return date is not None or out is not None
 
 
-@app.command()
+@app.command(cls=_Command)
 def detect(
     source: SourceArg = None,
     jsonl: JsonlOpt = False,
@@ -269,7 +294,7 @@ def detect(
         _emit(record if "error" in record else detect_record(record, settings))
 
 
-@app.command()
+@app.command(cls=_Command)
 def repair(
     source: SourceArg = None,
     jsonl: JsonlOpt = False,
@@ -287,7 +312,7 @@ def repair(
         _emit(record if "error" in record else repair_record(record))
 
 
-@app.command()
+@app.command(cls=_Command)
 def translate(
     source: SourceArg = None,
     jsonl: JsonlOpt = False,
@@ -313,7 +338,7 @@ def translate(
         )
 
 
-@app.command()
+@app.command(cls=_Command)
 def summarise(
     out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None, force: ForceOpt = False
 ) -> None:
@@ -321,13 +346,13 @@ def summarise(
     _stage("summarise", config, out, date, force)
 
 
-@app.command()
+@app.command(cls=_Command)
 def render(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None) -> None:
     """Render a run's digest and manifest."""
     _stage("render", config, out, date, False)
 
 
-@app.command(name="deliver")
+@app.command(name="deliver", cls=_Command)
 def deliver_cmd(
     out: OutOpt = None,
     date: DateOpt = None,
@@ -360,7 +385,7 @@ def deliver_cmd(
         raise typer.Exit(code=3)
 
 
-@app.command(name="config")
+@app.command(name="config", cls=_Command)
 def config_cmd(
     config: ConfigOpt = None,
     defaults: Annotated[
@@ -378,7 +403,7 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
     return ["  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]]) for row in rows]
 
 
-@models_app.command("list")
+@models_app.command("list", cls=_Command)
 def models_list(config: ConfigOpt = None) -> None:
     """Show which model each language routes to and whether it is available locally."""
     from tasks.models.loading import is_cached, is_local
@@ -403,7 +428,7 @@ def models_list(config: ConfigOpt = None) -> None:
         typer.echo(line.rstrip())
 
 
-@models_app.command("pull")
+@models_app.command("pull", cls=_Command)
 def models_pull(
     names: Annotated[
         list[str] | None,
