@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from tasks.config import Config, load_config
 from tasks.errors import UserError
@@ -22,7 +22,13 @@ def _no_type_label(option):
 
 
 class _Command(TyperCommand):
-    """A command whose --help option shows no type label either."""
+    """A command whose --help option and arguments show no type label either."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):  # the metavar names it already
+                param.display_type_rich = lambda ctx: None
 
     def get_help_option(self, ctx):
         return _no_type_label(super().get_help_option(ctx))
@@ -78,7 +84,7 @@ JsonlOpt = Annotated[
     ),
 ]
 SourceArg = Annotated[
-    Path | None, typer.Argument(metavar="[FILE]", help="JSON-lines file (default: standard input).")
+    Path | None, typer.Argument(metavar="FILE", help="JSON-lines file (default: standard input).")
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", metavar="", help="Redo work already done for this run.")]
 
@@ -432,7 +438,7 @@ def models_list(config: ConfigOpt = None) -> None:
 def models_pull(
     names: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[MODEL]...", help="Hub ids (default: every model the config uses)."),
+        typer.Argument(metavar="MODEL", help="Hub ids (default: every model the config uses)."),
     ] = None,
     config: ConfigOpt = None,
 ) -> None:

@@ -1,4 +1,5 @@
 import json
+import os
 import re
 import subprocess
 import sys
@@ -12,8 +13,9 @@ BRIEFING = str(Path(sys.executable).with_name("briefing"))
 
 
 def _briefing(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200"}  # help on one line per option
     return subprocess.run(
-        [BRIEFING, *args], input=stdin, capture_output=True, text=True, timeout=600, cwd=cwd
+        [BRIEFING, *args], input=stdin, capture_output=True, text=True, timeout=600, cwd=cwd, env=env
     )
 
 
