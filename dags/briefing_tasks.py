@@ -92,8 +92,12 @@ def fetch(args: dict[str, Any], source: dict[str, Any]) -> list[str]:
 def ingest(args: dict[str, Any], fetched: list[list[str]] | None = None) -> list[list[str]]:
     """Read the input files and merge the fetched sources; returns batches of article ids for the mapped tasks."""
     from tasks.pipeline import run_ingest
+    from tasks.stages.ingest import NoArticles
 
-    return run_ingest(_run(args))
+    try:
+        return run_ingest(_run(args))
+    except NoArticles as exc:  # no input could be read: retrying cannot help, and nothing may be mailed
+        raise AirflowFailException(str(exc)) from exc
 
 
 @task
