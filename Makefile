@@ -30,8 +30,8 @@ $(AIRFLOW_HOME)/airflow.db: $(STAMP)
 run: $(STAMP) $(AIRFLOW_HOME)/airflow.db
 	$(VENV)/bin/airflow dags test daily_briefing $(DATE) > $(AIRFLOW_HOME)/last-run.log 2>&1 \
 		|| (tail -n 60 $(AIRFLOW_HOME)/last-run.log; exit 1)
-	@cat out/$(DATE)/report.txt
 	@echo "Digest: $(CURDIR)/out/$(DATE)/digest.html"
+	@cat out/$(DATE)/report.txt  # its last line says what was missing when the run was degraded
 
 test: $(STAMP) chromium
 	$(VENV)/bin/pytest

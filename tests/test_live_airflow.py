@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -166,3 +167,27 @@ def test_start_reports_a_component_that_failed(tmp_path):
     assert started.returncode != 0
     assert "Airflow UI" not in started.stdout
     assert "api-server failed to start" in started.stderr or "did not come up" in started.stderr
+
+
+def test_the_readme_rest_example_gets_a_token_and_triggers_a_run(live_airflow):
+    """The README's curl lines, run by bash with this Airflow's port, home and Python put in."""
+    api, root, inputs = live_airflow
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    block = readme.split("```sh\nPASSWORD=")[1].split("```")[0]
+    script = "PASSWORD=" + block
+    port = api.base.rsplit(":", 1)[1]
+    script = (
+        script.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
+        .replace(".airflow/", f"{root / 'airflow'}/")
+        .replace(".venv/bin/python", sys.executable)
+        .replace('"inputs": ["seeds"]', f'"inputs": ["{inputs}"]')
+    )
+    before = api.get("/api/v2/dags/briefing_on_demand/dagRuns")["total_entries"]
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    run = json.loads(result.stdout)
+    assert run["dag_id"] == "briefing_on_demand" and run["conf"]["recipients"] == ["editor@example.org"]
+    assert api.get("/api/v2/dags/briefing_on_demand/dagRuns")["total_entries"] == before + 1
+    assert _wait_for(api, run["dag_run_id"]) == "success"
