@@ -57,7 +57,7 @@ class Degradation:
         """The banner's items: what was not done, and which models were missing."""
         items = []
         if self.missing_translation:
-            langs = ", ".join(language_name(code) for code in self.untranslated_languages)
+            langs = ", ".join(sorted(language_name(code) for code in self.untranslated_languages))
             n = self.untranslated_articles
             items.append(
                 f"{n} {'article' if n == 1 else 'articles'} in {langs} not translated: "
@@ -112,11 +112,8 @@ def degradation(articles: dict[str, Article], stories: list[Story]) -> Degradati
         if s.summary
         for name in _unavailable([f.message for f in s.summary.flags if "summary model" in f.message])
     ]
-    fallback = sum(
-        1
-        for s in stories
-        if s.summary and any("summary model unavailable" in f.message for f in s.summary.flags)
-    )
+    # Without the summary model every story has a lead-sentence summary (those left untranslated too).
+    fallback = sum(1 for s in stories if s.summary and s.summary.method == "extractive-fallback")
     return Degradation(
         translation_models=list({**used, **missing}),
         missing_translation=list(missing),
