@@ -121,6 +121,7 @@ def test_a_bad_input_beside_a_good_one_is_reported_and_the_run_goes_on(tmp_path)
         "--date", "2026-11-24", "--deliver", "none", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "█" not in result.stderr and "batch/s" not in result.stderr  # no progress bars in a log
     manifest = json.loads((tmp_path / "out" / "2026-11-24" / "manifest.json").read_text())
     rejected = [e for e in manifest["inputs"] if e["status"] == "rejected"]
     assert [(e["source"], e["reason"]) for e in rejected] == [(str(tmp_path / "nope.txt"), "no such file")]
