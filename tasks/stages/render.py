@@ -198,7 +198,7 @@ def footer_text(stories: list[Story], members: list[Article], degradation: Degra
     elif extractive:
         parts.append("Summaries are the lead sentences of a source, not a model's.")
     if degradation is not None and degradation.degraded:
-        parts.append(f"Some models were unavailable: {ADVICE}.")
+        parts.append("Some models were unavailable: the note at the top says which, and how to get them.")
     return " ".join(parts)
 
 
