@@ -89,59 +89,55 @@ def fetch(args: dict[str, Any], source: dict[str, Any]) -> list[str]:
 
 
 @task(trigger_rule="none_failed")
-def ingest(args: dict[str, Any], fetched: list[list[str]] | None = None) -> list[list[str]]:
-    """Read the input files and merge the fetched sources; returns batches of article ids for the mapped tasks."""
-    from tasks.pipeline import run_ingest
+def ingest(args: dict[str, Any], fetched: list[list[str]] | None = None) -> list[int]:
+    """Read the input files and merge the fetched sources into shards; returns the shard indices to map over."""
+    from airflow.configuration import conf
+
+    from tasks.pipeline import RunParameterError, check_map_length, run_ingest
     from tasks.stages.ingest import NoArticles
 
+    run = _run(args)
     try:
-        return run_ingest(_run(args))
+        shards = run_ingest(run)
     except NoArticles as exc:  # no input could be read: retrying cannot help, and nothing may be mailed
         raise AirflowFailException(str(exc)) from exc
+    plan = run.store.get_json("plan.json")
+    try:
+        check_map_length(
+            len(shards), conf.getint("core", "max_map_length"), plan["articles"], run.config.ingest.shard_size
+        )
+    except RunParameterError as exc:
+        raise AirflowFailException(str(exc)) from exc
+    return shards
 
 
 @task
-def detect(args: dict[str, Any], batch: list[str]) -> list[str]:
-    """Detect the languages of one batch."""
-    from tasks.pipeline import run_detect
+def articles(args: dict[str, Any], stage: str, shard: int) -> int:
+    """One article stage over one shard (models loaded once per task)."""
+    from tasks.pipeline import run_articles
+    from tasks.stages.registry import BY_NAME
 
-    return run_detect(_run(args), batch)
-
-
-@task(pool=MODEL_POOL)
-def translate(args: dict[str, Any], batch: list[str]) -> list[str]:
-    """Translate one batch (each model loaded once for the batch)."""
-    from tasks.pipeline import run_translate
-
-    return _no_retry_for_missing_models(run_translate, _run(args), batch)
+    return _no_retry_for_missing_models(run_articles, _run(args), BY_NAME[stage], shard)
 
 
 @task
-def repair(args: dict[str, Any], batch: list[str]) -> list[str]:
-    """Repair the English text of one batch."""
-    from tasks.pipeline import run_repair
-
-    return run_repair(_run(args), batch)
-
-
-@task
-def stories(args: dict[str, Any], done: list[list[str]]) -> list[list[str]]:
-    """Group every article into stories; returns batches of story ids."""
+def stories(args: dict[str, Any], done: list[int]) -> list[int]:
+    """Group every article into ranked stories; returns the shards of stories to summarise."""
     from tasks.pipeline import run_stories
 
     return run_stories(_run(args))
 
 
-@task(pool=MODEL_POOL)
-def summarise(args: dict[str, Any], batch: list[str]) -> list[str]:
-    """Summarise one batch of stories."""
+@task
+def summarise(args: dict[str, Any], stage: str, shard: int) -> int:
+    """Summarise one shard of the stories a reader will see."""
     from tasks.pipeline import run_summarise
 
-    return _no_retry_for_missing_models(run_summarise, _run(args), batch)
+    return _no_retry_for_missing_models(run_summarise, _run(args), shard)
 
 
-@task
-def render(args: dict[str, Any], done: list[list[str]]) -> dict[str, str]:
+@task(trigger_rule="none_failed")
+def render(args: dict[str, Any], done: list[int] | None = None) -> dict[str, str]:
     """Write the digest and manifest; returns their paths."""
     from tasks.pipeline import run_render
 
@@ -176,13 +172,26 @@ def deliver(args: dict[str, Any], paths: dict[str, str]) -> list[dict[str, str]]
 
 
 def wire(on_demand: bool = False) -> None:
-    """The task graph both DAGs share."""
+    """The task graph of both DAGs, one task (or mapped task) per registered stage, in the registry's order."""
+    from tasks.stages.registry import STAGES
+
     args = plan(on_demand)
-    fetched = fetch.partial(args=args).expand(source=list_sources(args))
-    batches = ingest(args, fetched)
-    detected = detect.partial(args=args).expand(batch=batches)
-    translated = translate.partial(args=args).expand(batch=detected)
-    repaired = repair.partial(args=args).expand(batch=translated)
-    story_batches = stories(args, repaired)
-    summarised = summarise.partial(args=args).expand(batch=story_batches)
-    deliver(args, render(args, summarised))
+    upstream: Any = None
+    for stage in STAGES:
+        pool = {"pool": MODEL_POOL} if stage.uses_models else {}
+        if stage.kind == "sources":
+            upstream = fetch.partial(args=args).expand(source=list_sources(args))
+        elif stage.kind == "read":
+            upstream = ingest(args, upstream)
+        elif stage.kind == "articles":
+            mapped = articles.override(task_id=stage.name, doc=stage.doc, **pool)
+            upstream = mapped.partial(args=args, stage=stage.name).expand(shard=upstream)
+        elif stage.kind == "group":
+            upstream = stories.override(task_id=stage.name, doc=stage.doc)(args, upstream)
+        elif stage.kind == "stories":
+            mapped = summarise.override(task_id=stage.name, doc=stage.doc, **pool)
+            upstream = mapped.partial(args=args, stage=stage.name).expand(shard=upstream)
+        elif stage.kind == "write":
+            upstream = render.override(task_id=stage.name, doc=stage.doc)(args, upstream)
+        elif stage.kind == "send":
+            upstream = deliver.override(task_id=stage.name, doc=stage.doc)(args, upstream)

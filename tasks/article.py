@@ -153,9 +153,24 @@ def _from_dict(cls: type, data: dict[str, Any]) -> Any:
     return cls(**kwargs)
 
 
+def to_dict(record: Any) -> dict[str, Any]:
+    """An Article or Story as a plain dict (one line of a shard)."""
+    return dataclasses.asdict(record)
+
+
+def article_from_dict(data: dict[str, Any]) -> Article:
+    """Rebuild an Article from `to_dict` output."""
+    return _from_dict(Article, data)
+
+
+def story_from_dict(data: dict[str, Any]) -> Story:
+    """Rebuild a Story from `to_dict` output."""
+    return _from_dict(Story, data)
+
+
 def to_json(record: Any) -> str:
     """Serialise an Article or Story to JSON."""
-    return json.dumps(dataclasses.asdict(record), ensure_ascii=False, indent=1, sort_keys=True)
+    return json.dumps(to_dict(record), ensure_ascii=False, indent=1, sort_keys=True)
 
 
 def article_from_json(text: str) -> Article:

@@ -192,6 +192,12 @@ def run(
         Path | None, typer.Option(metavar="FILE", help="Sources file (YAML) of feeds and pages to fetch.")
     ] = None,
     force: ForceOpt = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            metavar="N", help="Processes that run the shards of a stage in parallel (0: one per core)."
+        ),
+    ] = 0,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
     from tasks.delivery.deliver import validate_recipient
@@ -222,7 +228,9 @@ def run(
         validate_recipient(recipient)
     _check_explicit_models(cfg, explicit)
     current = open_run(cfg, date)
-    paths = run_all(current, template=template, force=force, progress=_progress())
+    paths = run_all(
+        current, template=template, force=force, progress=_progress(), workers=workers or os.cpu_count() or 1
+    )
     outcomes = run_deliver(current)
     for name, path in paths.items():
         typer.echo(f"{name}: {path}")
@@ -254,25 +262,20 @@ def _stage(
 ) -> None:
     from tasks import pipeline
     from tasks.runs import existing_run
+    from tasks.stages.registry import BY_NAME
 
     cfg = _config(config, {**_overrides(out), **(extra or {})})
     existing_run(cfg, date, name)  # a run that is not there: one line naming it (exit 5), nothing written
     current = pipeline.open_run(cfg, date)
-    if name in ("detect", "translate", "repair"):
-        ids = [
-            line["article_id"]
-            for line in current.store.get_json("ingest.json")
-            if line["status"] == "included"
-        ]
-        step = getattr(pipeline, f"run_{name}")
-        for batch in pipeline.batches(ids, current.config.ingest.batch_size):
-            step(current, batch, force=force)
-        typer.echo(f"{name}: {len(ids)} articles")
-    elif name == "summarise":
-        for batch in pipeline.run_stories(current):
-            pipeline.run_summarise(current, batch, force=force)
-        typer.echo(f"summarise: {len(current.store.get_json('stories.json'))} stories")
-    elif name == "render":
+    stage = BY_NAME[name]
+    if stage.kind == "articles":
+        shards = pipeline.run_stage(current, stage, force=force)
+        typer.echo(f"{name}: {len(shards)} shards")
+    elif stage.kind == "stories":
+        shards = pipeline.run_stories(current)
+        pipeline.run_shards(current, stage, shards, force=force)
+        typer.echo(f"summarise: {len(shards)} shards of stories")
+    elif stage.kind == "write":
         for key, path in pipeline.run_render(current).items():
             typer.echo(f"{key}: {path}")
 
@@ -335,12 +338,19 @@ def translate(
     overrides = {"translate": {"models": _translation_models(model or [], "--model")}}
     if not jsonl and source is None and _names_a_run(date, out):
         return _stage("translate", config, out, date, force, overrides)
+    from tasks.models.loading import model_cache
     from tasks.stages.translate import translate_record
+    from tasks.storage.memory import memory_for
+    from tasks.storage.store import Store
 
     cfg = _config(config, overrides)
+    cache = model_cache(cfg.models.cache_size, cfg.models.hub_probe_timeout)
+    memory = memory_for(cfg, Store(cfg.store_url))
     for record in _jsonl_lines(source):
         _emit(
-            record if "error" in record else translate_record(record, cfg, local_option="`--model fr-en=DIR`")
+            record
+            if "error" in record
+            else translate_record(record, cfg, cache, memory, local_option="`--model fr-en=DIR`")
         )
 
 

@@ -26,7 +26,11 @@ class IngestConfig(Section):
         description="Run parameters may only name inputs inside these folders (relative to the config file).",
     )
     max_bytes: int = Field(5_000_000, description="Inputs larger than this are rejected, not truncated.")
-    batch_size: int = Field(8, description="Articles per mapped batch (one model load per batch).")
+    shard_size: int = Field(
+        500,
+        ge=1,
+        description="Articles per shard: each stage reads and writes one file per shard, one mapped task each.",
+    )
 
 
 class FetchConfig(Section):
@@ -146,6 +150,9 @@ class StoriesConfig(Section):
 
 class SummariseConfig(Section):
     model: str = "sshleifer/distilbart-cnn-12-6"
+    stories_per_shard: int = Field(
+        8, ge=1, description="Stories per summarise shard (one mapped task, one model load each)."
+    )
     backend: Literal["transformers", "ctranslate2"] = Field(
         "ctranslate2", description="CTranslate2 (converted once, quantised) or transformers."
     )
@@ -181,6 +188,11 @@ class RenderConfig(Section):
         description="Allow-listed template names a run may ask for.",
     )
     title: str = "Briefing"
+    max_stories: int = Field(
+        30,
+        ge=1,
+        description="Stories shown in full (and summarised by the model); the page lists the rest compactly.",
+    )
 
 
 class DeliverConfig(Section):

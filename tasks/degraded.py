@@ -91,29 +91,28 @@ def _unavailable(messages: list[str]) -> list[str]:
     return [m.group(1) for text in messages for m in _UNAVAILABLE.finditer(text)]
 
 
-def degradation(articles: dict[str, Article], stories: list[Story]) -> Degradation:
-    """What the run's records say was missing: models named by `not-translated` and summary fallback flags."""
-    members = [articles[i] for s in stories for i in s.article_ids if i in articles]
+def _build(rows: list[tuple[str, str | None, list[str]]], stories: list[Story]) -> Degradation:
+    """From (language, translated by, not-translated messages) per article, and the stories."""
     used: dict[str, None] = {}
     missing: dict[str, None] = {}
     untranslated = 0
     langs: dict[str, None] = {}
-    for article in members:
-        if article.translation and article.translation.model:
-            used.update(dict.fromkeys(article.translation.model.split(", ")))
-        names = _unavailable([f.message for f in article.flags if f.kind == "not-translated"])
+    for lang, translated_by, messages in rows:
+        if translated_by:
+            used.update(dict.fromkeys(translated_by.split(", ")))
+        names = _unavailable(messages)
         missing.update(dict.fromkeys(names))
-        if names and article.translation is None:
+        if names and not translated_by:
             untranslated += 1
-            langs[article.lang] = None
+            langs[lang] = None
+    summarised = [s for s in stories if s.summary]
     summary_missing = [
         name
-        for s in stories
-        if s.summary
+        for s in summarised
         for name in _unavailable([f.message for f in s.summary.flags if "summary model" in f.message])
     ]
     # Without the summary model every story has a lead-sentence summary (those left untranslated too).
-    fallback = sum(1 for s in stories if s.summary and s.summary.method == "extractive-fallback")
+    fallback = sum(1 for s in summarised if s.summary.method == "extractive-fallback")
     return Degradation(
         translation_models=list({**used, **missing}),
         missing_translation=list(missing),
@@ -121,8 +120,37 @@ def degradation(articles: dict[str, Article], stories: list[Story]) -> Degradati
         untranslated_languages=sorted(langs),
         summary_model=summary_missing[0] if summary_missing else None,
         fallback_stories=fallback,
-        stories=len(stories),
+        stories=len(summarised),
     )
+
+
+def degradation(articles: dict[str, Article], stories: list[Story]) -> Degradation:
+    """What the records of these stories say was missing: the models named by `not-translated` and summary
+    fallback flags."""
+    members = [articles[i] for s in stories for i in s.article_ids if i in articles]
+    rows = [
+        (
+            a.lang,
+            a.translation.model if a.translation else None,
+            [f.message for f in a.flags if f.kind == "not-translated"],
+        )
+        for a in members
+    ]
+    return _build(rows, stories)
+
+
+def degradation_of_run(manifest: dict[str, Any], stories: list[Story]) -> Degradation:
+    """What a whole run lacked, from its manifest's included articles and its summarised stories."""
+    rows = [
+        (
+            entry.get("lang") or "und",
+            entry.get("translated_by"),
+            [f["message"] for f in entry.get("flags", []) if f.get("kind") == "not-translated"],
+        )
+        for entry in manifest["inputs"]
+        if entry["status"] == "included"
+    ]
+    return _build(rows, stories)
 
 
 def run_degradation(run: Run) -> Degradation:

@@ -11,10 +11,10 @@ NEEDS = {
     "translate": "ingest.json",
     "repair": "ingest.json",
     "summarise": "ingest.json",
-    "render": "stories.json",
+    "render": "stories.jsonl.gz",
     "deliver": "digest.json",
 }
-MAKES = {"ingest.json": "ingest", "stories.json": "summarise", "digest.json": "render"}
+MAKES = {"ingest.json": "ingest", "stories.jsonl.gz": "summarise", "digest.json": "render"}
 
 
 class NoSuchRun(LookupError):
@@ -26,8 +26,8 @@ def existing_run(config: Config, date: str | None, stage: str) -> Run:
     day = parse_date(date)
     run = Run(config=config, date=day, key=day)
     needed = NEEDS.get(stage)
-    if needed and not run.store.store.exists(run.store.key(needed)):
-        started = run.store.store.exists(run.store.key("ingest.json"))
+    if needed and not run.store.exists(needed):
+        started = run.store.exists("ingest.json")
         where = f"in {config.out}"
         if not started:
             raise NoSuchRun(

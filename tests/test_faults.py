@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gzip
 import json
 import os
 import re
@@ -26,7 +27,8 @@ from tasks.config import PROJECT_ROOT, Config, load_config, to_toml
 from tasks.delivery.deliver import deliver
 from tasks.delivery.transports import SmtpTransport, smtp_from_url
 from tasks.models.loading import ModelUnavailable
-from tasks.pipeline import open_run, run_all, run_detect, run_ingest, run_translate
+from tasks.pipeline import open_run, run_all, run_articles, run_ingest
+from tasks.stages.registry import BY_NAME
 from tasks.storage.ledger import Ledger
 from tasks.storage.store import Store
 from tests.conftest import SEEDS
@@ -36,18 +38,18 @@ pytestmark = pytest.mark.slow
 
 DATE = "2026-11-24"
 LANGUAGES = ("fr", "de", "es", "it", "ru", "ar")
-RECORD_STAGES = ("ingest", "detect", "translate", "repair", "summaries")
+RECORD_STAGES = ("ingest", "detect", "translate", "repair", "summarise")
 
 
 def _config(
     out: Path, marian: Path, bart: Path, models: dict[str, str] | None = None, policy: str = "degrade"
 ) -> Config:
-    """The seeds through the tiny models, two articles a batch so records land batch by batch."""
+    """The seeds through the tiny models, two articles a shard so records land shard by shard."""
     return load_config(
         overrides={
             "input": [str(SEEDS)],
             "out": str(out),
-            "ingest": {"batch_size": 2},
+            "ingest": {"shard_size": 2},
             "translate": {
                 "models": {lang: str(marian) for lang in LANGUAGES} | (models or {}),
                 "num_beams": 2,
@@ -65,12 +67,12 @@ def _manifest(out: Path) -> dict:
 
 
 def _records(out: Path) -> dict[str, int]:
-    """Every article and summary record of the run, with its modification time."""
+    """Every article and summary shard of the run, with its modification time."""
     root = out / ".store" / "runs" / DATE
     return {
         str(p.relative_to(root)): p.stat().st_mtime_ns
         for stage in RECORD_STAGES
-        for p in (root / stage).glob("*.json")
+        for p in (root / stage).glob("*.jsonl.gz")
     }
 
 
@@ -92,7 +94,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory, tiny_marian: Path, tiny_
     return out
 
 
-# The child stalls halfway through writing its third translate record, then the test kills it there: a
+# The child stalls halfway through writing its third translate shard, then the test kills it there: a
 # child left to run freely can finish the stage between two polls, and a kill at a random instant would
 # rarely land inside a write.
 _CHILD = r"""
@@ -148,12 +150,12 @@ def test_a_stage_killed_mid_write_resumes_without_reading_the_partial_file(
     run = open_run(config, DATE)
     translate_dir = out / ".store" / "runs" / DATE / "translate"
     (partial,) = translate_dir.glob(".tmp-*")
-    with pytest.raises(ValueError):  # half a JSON document (perhaps half a UTF-8 character)
-        json.loads(partial.read_bytes())
+    with pytest.raises((EOFError, OSError)):  # half a gzip stream
+        gzip.decompress(partial.read_bytes())
     done = run.store.article_ids("translate")
     every_id = run.store.article_ids("ingest")
-    assert len(done) == 2 and len(every_id) == 16
-    assert {p.name for p in translate_dir.iterdir()} == {partial.name, *(f"{i}.json" for i in done)}
+    assert len(done) == 4 and len(every_id) == 16
+    assert {p.name for p in translate_dir.iterdir()} == {partial.name, "00000.jsonl.gz", "00001.jsonl.gz"}
     before = _records(out)
 
     read: list[str] = []
@@ -164,9 +166,9 @@ def test_a_stage_killed_mid_write_resumes_without_reading_the_partial_file(
         read.append(key)
         return real_read(self, key)
 
-    def recording_translate(articles, config, cache=None):
+    def recording_translate(articles, config, cache=None, **kwargs):
         translated.extend(a.id for a in articles)
-        return real_translate(articles, config, cache)
+        return real_translate(articles, config, cache, **kwargs)
 
     monkeypatch.setattr(Store, "read_bytes", recording_read)
     monkeypatch.setattr(tasks.stages.translate, "translate_articles", recording_translate)
@@ -184,31 +186,33 @@ def test_a_batch_that_fails_its_first_try_is_retried_without_loss_or_duplicates(
     tmp_path: Path, tiny_marian: Path, tiny_bart: Path, reference: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run = open_run(_config(tmp_path, tiny_marian, tiny_bart), DATE)
-    id_batches = run_ingest(run)
-    for batch in id_batches:
-        run_detect(run, batch)
+    shards = run_ingest(run)
+    for shard in shards:
+        run_articles(run, BY_NAME["detect"], shard)
+    id_batches = [[row["id"] for row in run.shards("ingest").read(i)] for i in shards]
     calls: list[list[str]] = []
     real = tasks.stages.translate.translate_articles
 
-    def flaky(articles, config, cache=None):
+    def flaky(articles, config, cache=None, **kwargs):
         calls.append([a.id for a in articles])
-        done = real(articles, config, cache)
+        done = real(articles, config, cache, **kwargs)
         if len(calls) > 1:
             return done
 
-        def first_then_crash():  # the worker dies after storing one article of the batch
+        def first_then_crash():  # the worker dies after translating one article of the shard
             yield done[0]
             raise RuntimeError("worker lost")
 
         return first_then_crash()
 
     monkeypatch.setattr(tasks.stages.translate, "translate_articles", flaky)
-    for batch in id_batches:  # a mapped task with one retry
+    for shard in shards:  # a mapped task with one retry
         try:
-            run_translate(run, batch)
+            run_articles(run, BY_NAME["translate"], shard)
         except RuntimeError:
-            run_translate(run, batch)
-    assert calls == [id_batches[0], id_batches[0][1:], *id_batches[1:]]
+            assert not run.shards("translate").done(shard)  # nothing of the failed try is kept
+            run_articles(run, BY_NAME["translate"], shard)
+    assert calls == [id_batches[0], *id_batches]  # the failed shard is redone whole, once
     run_all(run)
 
     manifest = _manifest(tmp_path)
@@ -245,18 +249,22 @@ def test_a_truncated_model_fails_fast_naming_it_and_degrades_when_allowed(
     monkeypatch.setattr(tasks.models.loading, "_load", counting_load)
 
     run = open_run(_config(tmp_path / "fail", tiny_marian, tiny_bart, {"fr": str(broken)}, "fail"), DATE)
-    id_batches = run_ingest(run)
-    for batch in id_batches:
-        run_detect(run, batch)
-    (french,) = (b for b in id_batches if any(run.store.get_article("detect", i).lang == "fr" for i in b))
+    translate = BY_NAME["translate"]
+    for shard in run_ingest(run):
+        run_articles(run, BY_NAME["detect"], shard)
+    french = next(
+        i
+        for i in run.shards("detect").indices()
+        if any(r["detection"]["lang"] == "fr" for r in run.shards("detect").read(i))
+    )
     with pytest.raises(ModelUnavailable) as err:
-        run_translate(run, french)
+        run_articles(run, translate, french)
     assert err.value.model == str(broken) and str(broken) in str(err.value)
     assert "loading failed" in err.value.reason
     with pytest.raises(AirflowFailException, match=re.escape(str(broken))):
-        _no_retry_for_missing_models(run_translate, run, french)
+        _no_retry_for_missing_models(run_articles, run, translate, french)
     assert loads.count(str(broken)) == 1  # the failure is remembered: no second attempt
-    assert not any(run.store.has_article("translate", i) for i in french)
+    assert not run.shards("translate").done(french)
 
     run_all(open_run(_config(tmp_path / "degrade", tiny_marian, tiny_bart, {"fr": str(broken)}), DATE))
     manifest = _manifest(tmp_path / "degrade")
@@ -321,20 +329,22 @@ def test_a_full_disk_during_a_stage_is_one_clear_error_and_the_rerun_finishes_th
     config_file = _config_file(tmp_path, _config(out, tiny_marian, tiny_bart))
     with monkeypatch.context() as patch:
         opened = _unwritable(patch, f"/runs/{DATE}/translate/", errno.ENOSPC, nth=3)
-        result = CliRunner().invoke(app, ["run", "--config", str(config_file), "--date", DATE])
+        result = CliRunner().invoke(
+            app, ["run", "--config", str(config_file), "--date", DATE, "--workers", "1"]
+        )
 
     assert result.exit_code == 1, result.output
     record = re.sub(r"\.tmp-[0-9a-f]{32}-", "", opened[2])
     assert _error_lines(result.stderr) == [f"error: [Errno 28] No space left on device: {record!r}"]
     assert _temporary_files(out) == []
     run = open_run(load_config(config_file), DATE)
-    assert len(run.store.article_ids("translate")) == 2
+    assert len(run.store.article_ids("translate")) == 4  # two whole shards
     assert len(run.store.article_ids("detect")) == 16
     for stage in ("ingest", "detect", "translate"):
-        assert all(a.id for a in run.store.iter_stage(stage))  # every record left behind parses
+        assert all(a.id for a in run.store.articles(stage))  # every shard left behind parses
     before = _records(out)
 
-    result = CliRunner().invoke(app, ["run", "--config", str(config_file), "--date", DATE])
+    result = CliRunner().invoke(app, ["run", "--config", str(config_file), "--date", DATE, "--workers", "1"])
     assert result.exit_code == 0, result.output
     after = _records(out)
     assert all(after[k] == mtime for k, mtime in before.items())
@@ -366,7 +376,9 @@ def test_an_unwritable_output_folder_is_one_clear_error_and_the_store_stays_whol
     before = _records(out)
     with monkeypatch.context() as patch:
         opened = _unwritable(patch, where, error)
-        result = CliRunner().invoke(app, ["run", "--config", str(config_file), "--date", DATE])
+        result = CliRunner().invoke(
+            app, ["run", "--config", str(config_file), "--date", DATE, "--workers", "1"]
+        )
 
     assert result.exit_code == 1, result.output
     named = opened[0] if error == errno.EROFS else re.sub(r"\.tmp-[0-9a-f]{32}-", "", opened[0])
@@ -375,7 +387,7 @@ def test_an_unwritable_output_folder_is_one_clear_error_and_the_store_stays_whol
     assert not (out / DATE / "digest.txt").exists() and not (out / DATE / "manifest.json").exists()
     assert _records(out) == before
 
-    result = CliRunner().invoke(app, ["run", "--config", str(config_file), "--date", DATE])
+    result = CliRunner().invoke(app, ["run", "--config", str(config_file), "--date", DATE, "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert _records(out) == before
     _assert_same_run(out, reference)

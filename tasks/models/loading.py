@@ -213,14 +213,17 @@ class ModelCache:
         key = f"{backend}:{quantization}:{name}" if backend != "transformers" else name
         with self._lock:
             if key in self._failures:
-                raise self._failures[key]
+                # A fresh exception each time: re-raising the cached one would grow its traceback with every
+                # call and keep every caller's frame (and the records it holds) alive.
+                failure = self._failures[key]
+                raise ModelUnavailable(failure.model, failure.reason)
             if key in self._models:
                 self._models.move_to_end(key)
                 return self._models[key]
             try:
                 loaded = _load(name, self.probe_timeout, backend, quantization, threads, inter_threads)
             except ModelUnavailable as exc:
-                self._failures[key] = exc
+                self._failures[key] = ModelUnavailable(exc.model, exc.reason)
                 raise
             self._models[key] = loaded
             while len(self._models) > self.size:

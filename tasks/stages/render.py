@@ -203,15 +203,24 @@ def footer_text(stories: list[Story], members: list[Article], degradation: Degra
 
 
 def digest_context(
-    stories: list[Story], articles: dict[str, Article], date: str, rejected: int, title: str
+    stories: list[Story],
+    articles: dict[str, Article],
+    date: str,
+    rejected: int,
+    title: str,
+    *,
+    missing: Degradation | None = None,
 ) -> dict[str, Any]:
-    """The whole digest's template context; its counts are those of the manifest (duplicates aside)."""
+    """The whole digest's template context; its counts are those of the manifest (duplicates aside).
+
+    `missing` is what the whole run lacked (else it is read from these stories' records).
+    """
     duplicates = {dup for s in stories for dup in s.duplicates}
     ids = dict.fromkeys(i for s in stories for i in s.article_ids if i in articles and i not in duplicates)
     members = [articles[i] for i in ids]
     langs = Counter(a.lang for a in members)
     day = dt.date.fromisoformat(date)
-    degraded = degradation(articles, stories)
+    degraded = missing if missing is not None else degradation(articles, stories)
     return {
         "title": plain(title),
         "date": date,
@@ -225,6 +234,7 @@ def digest_context(
             "duplicates": len(duplicates & set(articles)),
         },
         "languages": [language_name(lang) for lang in sorted(langs) if lang != "und"],
+        "more_stories": [],  # the stories past the top ones, listed compactly on the page
         "degraded": degraded.degraded,
         "banner": degraded.banner(language_name),
         "advice": ADVICE,

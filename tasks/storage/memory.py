@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from tasks.storage.shards import SUFFIX, decode, encode
 from tasks.storage.store import Store
 
-PREFIX = "translation-memory/v1"
+if TYPE_CHECKING:
+    from tasks.config import Config
+
+PREFIX = "translation-memory/v2"
 
 
 def digest(*parts: str) -> str:
@@ -18,40 +23,59 @@ def digest(*parts: str) -> str:
 
 
 class TranslationMemory:
-    """(namespace, source sentence) -> entry, one atomic blob per sentence, safe for concurrent writers.
+    """(namespace, source sentence) -> entry, kept as shards: one lookup and one write per batch and language.
 
-    A namespace stands for everything besides the sentence that decides its translation: the model's
-    files, the backend and quantisation, the decoding options (see `namespace`).
+    Each `put` writes one new shard of entries (atomically, under a name of its own, so concurrent writers never
+    clash); a `get` reads only the shards this process has not read yet. A namespace stands for everything
+    besides the sentence that decides its translation: the model's files, the backend and quantisation, the
+    decoding options (see `namespace`).
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._entries: dict[str, dict[str, dict[str, Any]]] = {}
+        self._read: dict[str, set[str]] = {}
 
     @staticmethod
     def namespace(**identity: Any) -> str:
         """The namespace of a model, backend and decoding options."""
         return digest(json.dumps(identity, sort_keys=True, ensure_ascii=False))[:24]
 
-    def _key(self, namespace: str, source: str) -> str:
-        h = digest(source)[:40]
-        return f"{PREFIX}/{namespace}/{h[:2]}/{h}.json"
+    def _refresh(self, namespace: str) -> dict[str, dict[str, Any]]:
+        entries = self._entries.setdefault(namespace, {})
+        read = self._read.setdefault(namespace, set())
+        for key in self.store.keys(f"{PREFIX}/{namespace}"):
+            if key in read or not key.endswith(SUFFIX):
+                continue
+            read.add(key)
+            try:
+                rows = list(decode(self.store.read_bytes(key)))
+            except (OSError, ValueError, EOFError):  # a broken shard is a miss: translate again
+                continue
+            for row in rows:
+                if isinstance(row, dict) and isinstance(row.get("source"), str):
+                    entries[row["source"]] = row
+        return entries
 
     def get(self, namespace: str, sources: list[str]) -> dict[str, dict[str, Any]]:
         """The stored entries of those sources that have one."""
-        found: dict[str, dict[str, Any]] = {}
-        for source in dict.fromkeys(sources):
-            try:
-                entry = self.store.read_json(self._key(namespace, source))
-            except (FileNotFoundError, ValueError):  # absent, or not ours: translate again
-                continue
-            if isinstance(entry, dict) and entry.get("source") == source:
-                found[source] = entry
-        return found
+        entries = self._refresh(namespace)
+        return {s: entries[s] for s in dict.fromkeys(sources) if s in entries}
 
     def put(self, namespace: str, entries: dict[str, dict[str, Any]]) -> None:
-        """Store one entry per source sentence (each written atomically; the last writer wins)."""
-        for source, entry in entries.items():
-            self.store.write_json(self._key(namespace, source), {**entry, "source": source})
+        """Store the entries as one new shard of this namespace."""
+        if not entries:
+            return
+        rows = [{**entry, "source": source} for source, entry in entries.items()]
+        key = f"{PREFIX}/{namespace}/{uuid.uuid4().hex}{SUFFIX}"
+        self.store.write_bytes(key, encode(rows))
+        self._read.setdefault(namespace, set()).add(key)
+        self._entries.setdefault(namespace, {}).update((row["source"], row) for row in rows)
+
+
+def memory_for(config: Config, store: Store) -> TranslationMemory | None:
+    """The translation memory a run hands to the translate stage (None when switched off)."""
+    return TranslationMemory(store) if config.translate.memory else None
 
 
 def _signature(directory: Path) -> list[list[Any]]:

@@ -11,7 +11,8 @@ from typing import Any
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from tasks.article import Article, Story, article_from_json, story_from_json, to_json
+from tasks.article import Article, article_from_dict
+from tasks.storage.shards import ShardFolder, decode
 
 
 class Store:
@@ -98,7 +99,7 @@ class Store:
 
 
 class RunStore:
-    """The records of one run: `runs/<run_key>/<stage>/<article id>.json` inside a Store."""
+    """The records of one run inside a Store: `runs/<run_key>/<stage>/<shard>.jsonl.gz` and run documents."""
 
     def __init__(self, store: Store, run_key: str) -> None:
         if not run_key or "/" in run_key or run_key in (".", ".."):
@@ -111,47 +112,31 @@ class RunStore:
         """A key inside this run."""
         return "/".join((self.prefix, *parts))
 
-    def put_article(self, stage: str, article: Article) -> None:
-        """Save the article as the given stage left it."""
-        self.store.write_text(self.key(stage, f"{article.id}.json"), to_json(article))
+    def shards(self, stage: str) -> ShardFolder:
+        """The shard folder of one stage of this run."""
+        return ShardFolder(self.store, self.key(stage))
 
-    def has_article(self, stage: str, article_id: str) -> bool:
-        """Whether the stage already finished this article."""
-        return self.store.exists(self.key(stage, f"{article_id}.json"))
-
-    def get_article(self, stage: str, article_id: str) -> Article:
-        """The article as the given stage left it."""
-        return article_from_json(self.store.read_text(self.key(stage, f"{article_id}.json")))
-
-    def articles(self, stage: str, ids: list[str]) -> list[Article]:
-        """Several articles, in the order of `ids`."""
-        return [self.get_article(stage, i) for i in ids]
+    def articles(self, stage: str) -> Iterator[Article]:
+        """Every article the stage has written, shard by shard."""
+        for row in self.shards(stage).read_all():
+            yield article_from_dict(row)
 
     def article_ids(self, stage: str) -> list[str]:
         """Ids of every article the stage has written."""
-        return [k.rsplit("/", 1)[1].removesuffix(".json") for k in self.store.keys(self.key(stage))]
+        return [row["id"] for row in self.shards(stage).read_all()]
 
-    def put_story(self, stage: str, story: Story) -> None:
-        """Save a story as the given stage left it."""
-        self.store.write_text(self.key(stage, f"{story.id}.json"), to_json(story))
+    def read_records(self, name: str) -> Iterator[dict[str, Any]]:
+        """The records of one run-level shard file (e.g. `stories.jsonl.gz`)."""
+        yield from decode(self.store.read_bytes(self.key(name)))
 
-    def get_story(self, stage: str, story_id: str) -> Story:
-        """A story as the given stage left it."""
-        return story_from_json(self.store.read_text(self.key(stage, f"{story_id}.json")))
-
-    def has_story(self, stage: str, story_id: str) -> bool:
-        """Whether the stage already finished this story."""
-        return self.store.exists(self.key(stage, f"{story_id}.json"))
+    def exists(self, name: str) -> bool:
+        """Whether a run document or file is stored."""
+        return self.store.exists(self.key(name))
 
     def put_json(self, name: str, value: Any) -> None:
-        """Save a run-level document (ingest report, story plan, ...)."""
+        """Save a run-level document (ingest report, plan, ...)."""
         self.store.write_json(self.key(name), value)
 
     def get_json(self, name: str) -> Any:
         """Read a run-level document."""
         return self.store.read_json(self.key(name))
-
-    def iter_stage(self, stage: str) -> Iterator[Article]:
-        """Every article the stage has written, by id."""
-        for article_id in self.article_ids(stage):
-            yield self.get_article(stage, article_id)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks.storage.shards import decode
 from tests.conftest import EXAMPLES, SEEDS
 
 BRIEFING = str(Path(sys.executable).with_name("briefing"))
@@ -74,8 +75,8 @@ def test_run_with_local_tiny_models_translates_and_summarises(tmp_path, tiny_mar
     assert french["translated_by"] == str(tiny_marian)
     assert "digest.html" in result.stdout
     assert (tmp_path / "outbox" / "2026-11-24" / "desk@example.org.eml").exists()
-    summaries = (tmp_path / ".store" / "runs" / "2026-11-24" / "summaries").glob("*.json")
-    methods = {json.loads(p.read_text())["summary"]["method"] for p in summaries}
+    summaries = (tmp_path / ".store" / "runs" / "2026-11-24" / "summarise").glob("*.jsonl.gz")
+    methods = {row["story"]["summary"]["method"] for p in summaries for row in decode(p.read_bytes())}
     assert methods and methods <= {"single", "chunked"}
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks.article import story_from_dict
 from tasks.config import load_config
 from tasks.pipeline import (
     RunParameterError,
@@ -12,8 +13,9 @@ from tasks.pipeline import (
     parse_date,
     run_all,
     run_deliver,
-    run_detect,
+    run_stage,
 )
+from tasks.stages.registry import BY_NAME, STAGES
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow
@@ -66,8 +68,9 @@ def test_the_run_writes_digest_manifest_and_config(seeded_run):
 def test_every_story_has_a_model_summary_and_the_digest_lists_it(seeded_run):
     run, paths = seeded_run
     digest = Path(paths["digest.txt"]).read_text()
-    for story_id in run.store.get_json("stories.json"):
-        story = run.store.get_story("summaries", story_id)
+    summarised = [row["story"] for row in run.shards("summarise").read_all()]
+    assert len(summarised) == len(list(run.store.read_records("stories.jsonl.gz")))  # all seeds fit the top
+    for story in (story_from_dict(row) for row in summarised):
         assert story.summary.method in ("single", "chunked")
         assert story.summary.model == run.config.summarise.model
         assert story.headline in digest
@@ -80,7 +83,7 @@ def test_rerun_recomputes_nothing_and_gives_the_same_digest(seeded_run):
     run_all(run)
     after = _store_files(run)
     article_records = [
-        k for k in before if k.split("/")[0] in ("ingest", "detect", "translate", "repair", "summaries")
+        k for k in before if k.split("/")[0] in ("ingest", "detect", "translate", "repair", "summarise")
     ]
     assert article_records and all(before[k] == after[k] for k in article_records)
     assert Path(paths["digest.html"]).read_text() == digest
@@ -88,14 +91,13 @@ def test_rerun_recomputes_nothing_and_gives_the_same_digest(seeded_run):
 
 def test_forcing_a_stage_rewrites_only_that_stage(seeded_run):
     run, _ = seeded_run
-    ids = run.store.article_ids("detect")[:2]
     before = _store_files(run)
-    run_detect(run, ids, force=True)
+    shards = run_stage(run, BY_NAME["detect"], force=True)
     after = _store_files(run)
     changed = {k for k in after if after[k] != before.get(k)}
     timing = {k for k in changed if k.startswith("timings/detect/")}
-    assert len(timing) == 1  # the stage also records how long it took
-    assert changed - timing == {f"detect/{i}.json" for i in ids}
+    assert len(timing) == len(shards)  # the stage also records how long each shard took
+    assert changed - timing == {f"detect/{i:05d}.jsonl.gz" for i in shards}
 
 
 def test_delivery_happens_once_per_recipient(seeded_run):
@@ -152,3 +154,75 @@ def test_inputs_outside_the_allowed_roots_are_refused(tmp_path):
 def test_bad_dates_are_refused(value):
     with pytest.raises(RunParameterError):
         parse_date(value)
+
+
+def _small_shards(tmp_path, **extra):
+    return load_config(
+        overrides={"input": [str(SEEDS)], "out": str(tmp_path), "ingest": {"shard_size": 4}, **extra}
+    )
+
+
+def test_a_run_is_cut_into_shards_and_each_stage_writes_one_file_per_shard(tmp_path):
+    run = open_run(_small_shards(tmp_path), "2026-11-24")
+    run_all(run)
+    plan = run.store.get_json("plan.json")
+    assert plan["shards"] == -(-plan["articles"] // 4) > 1
+    for stage in ("ingest", "detect", "translate", "repair"):
+        assert run.shards(stage).indices() == list(range(plan["shards"]))
+    assert len(run.store.article_ids("repair")) == plan["articles"]
+    assert sorted(run.store.article_ids("repair")) == sorted(run.store.article_ids("ingest"))
+
+
+def test_a_changed_input_redoes_only_its_shards_and_leaves_nothing_of_the_old_run(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for path in sorted(SEEDS.iterdir()):
+        (inputs / path.name).write_bytes(path.read_bytes())
+    config = load_config(
+        overrides={"input": [str(inputs)], "out": str(tmp_path / "out"), "ingest": {"shard_size": 4}}
+    )
+    run = open_run(config, "2026-11-24")
+    run_all(run)
+    first = {i: run.shards("repair").key(i) for i in run.shards("repair").indices()}
+    stamps = {i: (tmp_path / "out" / ".store" / k).stat().st_mtime_ns for i, k in first.items()}
+    removed = sorted(inputs.iterdir())[-1]
+    removed.unlink()
+    paths = run_all(run)
+    manifest = json.loads(Path(paths["manifest.json"]).read_text())
+    sources = {e["source"].split("#")[0].rsplit("/", 1)[-1] for e in manifest["inputs"]}
+    assert removed.name not in sources
+    ids = set(run.store.article_ids("repair"))
+    assert ids == set(run.store.article_ids("ingest"))
+    assert {e["article_id"] for e in manifest["inputs"] if e["status"] != "rejected"} <= ids
+    kept = [i for i in run.shards("repair").indices() if i in stamps]
+    unchanged = [i for i in kept if (tmp_path / "out" / ".store" / first[i]).stat().st_mtime_ns == stamps[i]]
+    assert unchanged  # shards before the removed file were not redone
+
+
+def test_workers_give_the_same_records_as_one_process(tmp_path):
+    one = open_run(_small_shards(tmp_path / "one"), "2026-11-24")
+    two = open_run(_small_shards(tmp_path / "two"), "2026-11-24")
+    run_all(one)
+    run_all(two, workers=2)
+    for stage in ("detect", "translate", "repair"):
+        assert list(one.shards(stage).read_all()) == list(two.shards(stage).read_all())
+    assert list(one.store.read_records("stories.jsonl.gz")) == list(
+        two.store.read_records("stories.jsonl.gz")
+    )
+
+
+def test_only_the_top_stories_are_summarised_and_the_rest_are_listed(tmp_path):
+    run = open_run(_small_shards(tmp_path, render={"max_stories": 3}), "2026-11-24")
+    paths = run_all(run)
+    everything = list(run.store.read_records("stories.jsonl.gz"))
+    summarised = [row["story"]["id"] for row in run.shards("summarise").read_all()]
+    assert summarised == [s["id"] for s in everything[:3]] and len(everything) > 3
+    page = Path(paths["page.html"]).read_text()
+    for story in everything[3:]:
+        assert story["headline"].split()[0] in page
+
+
+def test_every_registered_stage_is_driven_by_the_runner_and_the_dags():
+    kinds = {stage.kind for stage in STAGES}
+    assert kinds == {"sources", "read", "articles", "group", "stories", "write", "send"}
+    assert [s.name for s in STAGES][:2] == ["fetch", "ingest"] and STAGES[-1].name == "deliver"

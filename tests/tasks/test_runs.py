@@ -35,7 +35,7 @@ def test_a_run_that_is_not_there_or_not_far_enough_is_named(tmp_path):
     with pytest.raises(NoSuchRun, match="no run 2026-11-27 in"):
         existing_run(config, "2026-11-27", "render")
     run = open_run(config, "2026-11-27")
-    run.store.put_json("ingest.json", [])
+    run.store.put_json("ingest.json", [])  # ingested, not yet grouped into stories
     with pytest.raises(NoSuchRun, match="has not reached `render` yet: run `briefing summarise"):
         existing_run(config, "2026-11-27", "render")
     assert existing_run(config, "2026-11-27", "detect").key == "2026-11-27"

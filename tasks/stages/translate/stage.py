@@ -13,7 +13,6 @@ from tasks.stages.translate.backends import Decoding, Engine, load_engine
 from tasks.stages.translate.checks import normalise_case, output_problem
 from tasks.stages.translate.routing import MULTILINGUAL, candidates, route
 from tasks.storage.memory import TranslationMemory, model_fingerprint
-from tasks.storage.store import Store
 from tasks.text import fit_to_window, paragraph_spans, split_sentences
 
 # Part of every memory namespace: bump when the way a sentence becomes its translation changes.
@@ -174,7 +173,11 @@ def assemble(
 
 
 def translate_articles(
-    articles: list[Article], config: Config, cache: ModelCache | None = None
+    articles: list[Article],
+    config: Config,
+    cache: ModelCache | None = None,
+    *,
+    memory: TranslationMemory | None = None,
 ) -> list[Article]:
     """Add an English translation to each article that needs one (or a flag saying why there is none).
 
@@ -201,7 +204,6 @@ def translate_articles(
             if sentence.lang != "en":
                 work.setdefault(sentence.lang, {})[sentence.text] = None
 
-    memory = TranslationMemory(Store(config.store_url)) if tcfg.memory else None
     done: dict[tuple[str, str], dict[str, Any]] = {}
     models: dict[str, str] = {}
     missing: set[str] = set()
@@ -265,7 +267,12 @@ def translate_articles(
 
 
 def translate_record(
-    record: dict, config: Config, cache: ModelCache | None = None, *, local_option: str = "`--model fr-en=DIR`"
+    record: dict,
+    config: Config,
+    cache: ModelCache | None = None,
+    memory: TranslationMemory | None = None,
+    *,
+    local_option: str = "`--model fr-en=DIR`",
 ) -> dict:
     """One JSON-lines record `{"id", "source_lang", "text"}` to `{"id", "text", "sentences"}`; a missing model's
     error names `local_option`, the caller's way to pass a local model directory."""
@@ -283,7 +290,7 @@ def translate_record(
     )
     strict = config.model_copy(update={"models": config.models.model_copy(update={"policy": "fail"})})
     try:
-        (translated,) = translate_articles([article], strict, cache)
+        (translated,) = translate_articles([article], strict, cache, memory=memory)
     except ModelUnavailable as exc:
         return {"id": record.get("id"), "text": None, "sentences": [], "error": exc.explain(local_option)}
     translation = translated.translation

@@ -155,12 +155,12 @@ def test_a_20_mb_article_is_rejected_by_the_default_limit(tmp_path):
     (folder / "ok.txt").write_text("Headline\n\nA body paragraph.")
     config = load_config(overrides={"input": [str(folder)], "out": str(tmp_path / "out")})
     run = open_run(config, "2026-11-24")
-    (batch,) = run_ingest(run)
+    assert run_ingest(run) == [0]
     report = {line["source"]: line for line in run.store.get_json("ingest.json")}
     assert report["inputs/huge.txt"]["status"] == "rejected"
     assert report["inputs/huge.txt"]["reason"] == "file is 20,000,010 bytes, over the 5,000,000-byte limit"
     assert report["inputs/ok.txt"]["status"] == "included"
-    assert batch == [report["inputs/ok.txt"]["article_id"]]
+    assert run.store.article_ids("ingest") == [report["inputs/ok.txt"]["article_id"]]
 
 
 def test_a_bozo_feed_with_readable_items_keeps_them_with_a_note(tmp_path):

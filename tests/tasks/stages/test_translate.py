@@ -9,6 +9,8 @@ from tasks.stages.translate import candidates, route, routing_table, translate_a
 from tasks.stages.translate.backends import Decoding, Engine, load_engine, thread_counts
 from tasks.stages.translate.batching import plan_batches
 from tasks.stages.translate.checks import is_shouting, normalise_case, output_problem, repetition
+from tasks.storage.memory import memory_for
+from tasks.storage.store import Store
 
 
 def _config(tmp_path, model, **translate):
@@ -129,28 +131,33 @@ def test_a_sentence_longer_than_the_window_is_split_at_clauses_not_truncated(tmp
     assert len(_target(out, first)) > (first["pieces"] - 1) * len(_target(out, second))
 
 
+def _memory(config):
+    return memory_for(config, Store(config.store_url))
+
+
 def test_the_memory_makes_a_rerun_translate_nothing(tmp_path, tiny_marian, monkeypatch):
     config = _config(tmp_path, tiny_marian)
     articles = [_article("fr1", "fr", "Premier paragraphe. Deuxième phrase.\n\nSecond paragraphe.")]
-    first = translate_articles(articles, config, ModelCache())
+    first = translate_articles(articles, config, ModelCache(), memory=_memory(config))
 
     def no_model(*args, **kwargs):
         raise AssertionError("a rerun loaded a model")
 
     monkeypatch.setattr("tasks.stages.translate.stage.load_engine", no_model)
     cache = ModelCache()
-    assert translate_articles(articles, config, cache) == first
+    assert translate_articles(articles, config, cache, memory=_memory(config)) == first  # a new process
     assert cache.loaded() == []
     monkeypatch.undo()
     changed = _config(tmp_path, tiny_marian, num_beams=1)  # other decoding options: other entries
     monkeypatch.setattr("tasks.stages.translate.stage.load_engine", no_model)
     with pytest.raises(AssertionError, match="loaded a model"):
-        translate_articles(articles, changed, ModelCache())
+        translate_articles(articles, changed, ModelCache(), memory=_memory(changed))
 
 
 def test_the_memory_can_be_switched_off(tmp_path, tiny_marian):
     config = _config(tmp_path, tiny_marian, memory=False)
-    translate_articles([_article("fr1", "fr", "Une phrase.")], config, ModelCache())
+    assert _memory(config) is None
+    translate_articles([_article("fr1", "fr", "Une phrase.")], config, ModelCache(), memory=_memory(config))
     assert not (tmp_path / "out" / ".store" / "translation-memory").exists()
 
 

@@ -21,15 +21,21 @@ def test_entries_round_trip_per_namespace(tmp_path):
     assert memory.get(other, ["Bonjour."]) == {}
 
 
-def test_a_foreign_or_broken_entry_is_a_miss(tmp_path):
+def test_a_broken_shard_is_a_miss_and_one_put_writes_one_file(tmp_path):
     store = Store(str(tmp_path))
-    memory = TranslationMemory(store)
     namespace = TranslationMemory.namespace(model="a")
-    memory.put(namespace, {"Un.": {"target": "One."}, "Deux.": {"target": "Two."}})
-    key_one = memory._key(namespace, "Un.")
-    store.write_text(key_one, "{not json")
-    store.write_json(memory._key(namespace, "Deux."), {"target": "Two.", "source": "something else"})
-    assert memory.get(namespace, ["Un.", "Deux."]) == {}
+    TranslationMemory(store).put(namespace, {"Un.": {"target": "One."}, "Deux.": {"target": "Two."}})
+    (shard,) = (tmp_path / "translation-memory" / "v2" / namespace).iterdir()
+    assert TranslationMemory(store).get(namespace, ["Un.", "Deux."])["Deux."]["target"] == "Two."
+    shard.write_bytes(b"not gzip")
+    assert TranslationMemory(store).get(namespace, ["Un.", "Deux."]) == {}
+
+
+def test_a_new_process_sees_what_another_wrote_since(tmp_path):
+    reader, writer = TranslationMemory(Store(str(tmp_path))), TranslationMemory(Store(str(tmp_path)))
+    assert reader.get("ns", ["Un."]) == {}
+    writer.put("ns", {"Un.": {"target": "One."}})
+    assert reader.get("ns", ["Un."])["Un."]["target"] == "One."
 
 
 def _writer(root: str, worker: int) -> None:
