@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
+from typer.exceptions import TyperException
 
 from tasks.config import Config, load_config
 from tasks.errors import UserError
@@ -21,8 +22,26 @@ def _no_type_label(option):
     return option
 
 
+_DEBUG = {"on": False}  # `--debug`: set by main() wherever it is on the line, or by the group's option
+
+
 class _Command(TyperCommand):
-    """A command whose --help option and arguments show no type label either."""
+    """A command whose errors end in one line and an exit code (README § Exit codes), and whose --help
+    option and arguments show no type label."""
+
+    def invoke(self, ctx):
+        from tasks.errors import explain
+
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):  # usage errors and exits: click reports them
+            raise
+        except Exception as exc:
+            if _DEBUG["on"]:
+                raise
+            code, message = explain(exc)
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(code) from exc
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -97,6 +116,7 @@ def _global(
     ] = False,
 ) -> None:
     """Multilingual news translation and summarisation."""
+    _DEBUG["on"] = _DEBUG["on"] or debug
 
 
 def _config(config: Path | None, overrides: dict[str, Any]) -> Config:
@@ -482,20 +502,10 @@ def models_pull(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `briefing` console script: a user's mistake is one line and an exit code."""
-    from tasks.errors import explain
-
+    """Entry point of the `briefing` console script (`--debug` may stand anywhere on the line)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    args = [a for a in args if a != "--debug"]
-    try:
-        app(args=args, prog_name="briefing")
-    except Exception as exc:
-        if debug:
-            raise
-        code, message = explain(exc)
-        sys.stderr.write(f"error: {message}\n")
-        sys.exit(code)
+    _DEBUG["on"] = "--debug" in args
+    app(args=[a for a in args if a != "--debug"], prog_name="briefing")
 
 
 if __name__ == "__main__":

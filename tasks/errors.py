@@ -45,8 +45,7 @@ def explain(exc: BaseException) -> tuple[int, str]:
         return 7, str(exc)
     if isinstance(exc, RunParameterError | SourcesError | DeliveryError | UnknownTemplate):
         return 2, str(exc)
-    if isinstance(exc, OSError):
-        where = f" {exc.filename!r}" if exc.filename else ""
-        return 8, f"cannot use{where}: {exc.strerror or exc}"
+    if isinstance(exc, OSError):  # `[Errno 28] No space left on device: 'path'`: what failed, and where
+        return 8, str(exc)
     name = type(exc).__name__
     return 1, f"unexpected {name}: {exc} (rerun with --debug for the traceback, and report it)"

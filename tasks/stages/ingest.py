@@ -385,7 +385,8 @@ def received_date(path: Path, run_date: str | None = None) -> str | None:
 
 def require_articles(result: IngestResult, paths: Iterable[str | Path]) -> IngestResult:
     """The result, if it holds at least one article; else NoArticles naming every path given and why."""
-    if result.articles or any(line.status == "duplicate" for line in result.report):
+    # Inputs that were read but brought nothing new (a copy, a feed item already reported) are not a mistake.
+    if result.articles or any(line.status in ("duplicate", "seen") for line in result.report):
         return result
     reasons = [f"{line.source}: {line.reason}" for line in result.report if line.status == "rejected"]
     raise NoArticles([str(p) for p in paths], reasons[:10])
