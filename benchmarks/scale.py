@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/scale.py --sizes 1000 10000 50000        # the figures in docs/scaling.md
     .venv/bin/python benchmarks/scale.py --generate 10000 /tmp/corpus    # only write a corpus
+    .venv/bin/python benchmarks/scale.py --sizes 50000 --airflow         # `airflow dags test daily_briefing`
 
 The corpus: events reported in ten languages (Latin, Cyrillic and Arabic scripts) that share names and numbers,
 single-article stories, about 10 % republished copies, as text files, JSON files and RSS feeds. Each size is
@@ -228,6 +229,38 @@ def run_once(corpus: Path, out: Path, workers: int) -> dict:
     }
 
 
+def run_airflow(corpus: Path, out: Path) -> dict:
+    """`airflow dags test daily_briefing` over the corpus, with its own Airflow home: wall time and outcome."""
+    home = out / "airflow-home"
+    home.mkdir(parents=True, exist_ok=True)
+    config = out / "briefing.toml"
+    config.write_text(
+        f'input = ["{corpus}"]\nout = "{out}"\n[ingest]\nallowed_roots = ["{corpus}"]\n'
+        '[deliver]\ntransport = "none"\n',
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": str(ROOT),
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "BRIEFING_CONFIG": str(config),
+    }
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [airflow, "dags", "test", "daily_briefing", "2026-11-24"], env=env, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - start
+    (out / "airflow.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+    manifest = out / "2026-11-24" / "manifest.json"
+    ok = done.returncode == 0 and manifest.exists()
+    return {"wall": wall, "ok": ok, "log": str(out / "airflow.log")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
@@ -248,6 +281,12 @@ def main() -> None:
             generate(size, corpus)
         out = workdir / f"out-{size}"
         shutil.rmtree(out, ignore_errors=True)
+        if args.airflow:
+            result = run_airflow(corpus, out)
+            print(
+                f"N={size}: airflow dags test daily_briefing: wall {result['wall']:.1f}s, ok {result['ok']}"
+            )
+            continue
         result = run_once(corpus, out, args.workers)
         results[size] = result
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in result["stages"].items())
@@ -257,7 +296,7 @@ def main() -> None:
             f"{result['files']} files written; {stages}",
             flush=True,
         )
-    sizes = sorted(results)
+    sizes = sorted(results) if not args.airflow else []
     for small, large in itertools.pairwise(sizes):
         ratio = math.log(large / small)
         parts = [f"wall {math.log(results[large]['wall'] / results[small]['wall']) / ratio:.2f}"]

@@ -131,6 +131,9 @@ class Story:
     summary: Summary | None = None
     duplicates: dict[str, str] = field(default_factory=dict)
     reason: str = ""
+    # Language-neutral keys of the story's names and numbers (`bkt` for Baghdad in any script, `#2500`),
+    # most widespread among its members first: what links it to the same story on another day.
+    anchors: tuple[str, ...] = ()
 
 
 def _from_dict(cls: type, data: dict[str, Any]) -> Any:

@@ -261,20 +261,46 @@ def run(
 
 @app.command(cls=_Command)
 def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="PATH", help="With --jsonl: files or folders to read.", show_default=False),
+    ] = None,
     inputs: Annotated[
-        list[Path], typer.Option("--input", metavar="PATH", help="Input file or folder (repeatable).")
-    ],
+        list[Path] | None, typer.Option("--input", metavar="PATH", help="Input file or folder (repeatable).")
+    ] = None,
+    jsonl: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl", metavar="", help="Print one JSON line per article read or input rejected; no run."
+        ),
+    ] = False,
     out: OutOpt = None,
     date: DateOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Read inputs into the run store and print the ingest report."""
+    """Read inputs into the run store and print the ingest report; with --jsonl, print the articles instead."""
+    if jsonl:
+        return _ingest_jsonl([*(paths or []), *(inputs or [])], config)
+    if paths or not inputs:
+        typer.echo("error: give inputs with --input (or PATH... with --jsonl)", err=True)
+        raise typer.Exit(code=2)
     from tasks.pipeline import open_run, run_ingest
 
     current = open_run(_config(config, _overrides(out, inputs)), date)
     run_ingest(current)
     for line in current.store.get_json("ingest.json"):
         _emit(line)
+
+
+def _ingest_jsonl(paths: list[Path], config: Path | None) -> None:
+    """`ingest --jsonl PATH...`: the articles read and the inputs rejected, as JSON lines on stdout."""
+    from tasks.stages.ingest.export import ingest_records
+
+    if not paths:
+        typer.echo("error: give at least one file or folder to read", err=True)
+        raise typer.Exit(code=2)
+    for record in ingest_records(paths, max_bytes=_config(config, {}).ingest.max_bytes):
+        _emit(record)
 
 
 def _stage(

@@ -136,6 +136,14 @@ class StoriesConfig(Section):
         24.0,
         description="Similarity halves for every this many hours between two articles' publication times.",
     )
+    time_window_hours: float = Field(
+        72.0, description="Articles published further apart than this are never in one story."
+    )
+    anchor_max_articles: int = Field(
+        250,
+        ge=2,
+        description="A name or number found in more articles than this (a year, a small number) links none.",
+    )
     weight_sources: float = Field(1.0, description="Rank weight of log2(number of sources).")
     weight_recency: float = Field(
         1.0, description="Rank weight of recency (1 for the newest story, halving)."

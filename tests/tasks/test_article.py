@@ -40,5 +40,10 @@ def test_english_text_prefers_repair_then_translation():
 
 def test_story_round_trips_with_summary():
     summary = Summary("text", "chunked", "m", 3, 2000)
-    story = Story(id="s", article_ids=("a", "b"), headline="H", summary=summary)
+    story = Story(id="s", article_ids=("a", "b"), headline="H", summary=summary, anchors=("bkt", "#2500"))
     assert story_from_json(to_json(story)) == story
+
+
+def test_a_story_written_before_anchors_existed_still_loads():
+    old = '{"id": "s", "article_ids": ["a"], "headline": "H", "score": 1.0, "duplicates": {}, "reason": ""}'
+    assert story_from_json(old).anchors == ()

@@ -19,7 +19,17 @@ import httpx
 from tasks.article import Article, article_from_json, stable_id, to_json
 from tasks.config import FetchConfig
 from tasks.stages.fetch.sources import Source, check_url
-from tasks.stages.ingest import IngestResult, InputReport, Rejected, entry_text, parse_feed, read_html
+from tasks.stages.ingest import (
+    IngestResult,
+    InputReport,
+    Rejected,
+    decode_bytes,
+    entry_text,
+    entry_title,
+    inline_text,
+    parse_feed,
+    read_html,
+)
 from tasks.storage.store import Store
 
 FetchResult = IngestResult  # the same shape as a file ingest: articles, and a report line per input
@@ -159,25 +169,25 @@ def _iso_time(parsed: Any) -> str | None:
     return dt.datetime(*parsed[:6], tzinfo=dt.UTC).isoformat()
 
 
-def _decode_page(response: Response) -> str:
+def _decode_page(response: Response) -> tuple[str, list[str]]:
+    """The page's text, decoded like a browser (HTTP charset, BOM, <meta>, detection), and decoding notes."""
     content_type = response.headers.get("content-type", "").lower()
     if content_type and not any(t in content_type for t in ("html", "xml", "text/plain")):
         raise Rejected(f"not an HTML page ({content_type.split(';')[0]})")
-    charset = re.search(r"charset=[\"']?([\w.:-]+)", content_type)
-    if charset:
-        try:
-            return response.content.decode(charset.group(1), errors="replace")
-        except LookupError:
-            pass  # an unknown charset name: guess from the bytes instead
-    from trafilatura.utils import decode_file
+    from trafilatura.utils import handle_compressed_file
 
-    return decode_file(response.content)
+    # Servers that gzip twice or mislabel compressed bodies: trafilatura undoes it within its size cap.
+    decoded = decode_bytes(handle_compressed_file(response.content), content_type=content_type, markup="html")
+    if "\x00" in decoded.text:
+        raise Rejected("not an HTML page (binary content)")
+    return decoded.text, decoded.notes
 
 
 def page_article(name: str, response: Response) -> Article:
     """The article on a fetched page (trafilatura), its URL made canonical and absolute."""
     try:
-        (article,) = read_html(name, _decode_page(response))
+        text, notes = _decode_page(response)
+        (article,) = read_html(name, text, url=response.url, notes=tuple(notes))
     except Rejected:
         raise
     except Exception as exc:  # extraction libraries raise many types on hostile markup; one page, one reason
@@ -281,7 +291,8 @@ def _page_source(source: Source, memory: _Memory, response: Response, date: str)
     memory.save(
         response, {source.url: {"entry": None, "article": article.id, "date": first}}, [article], date
     )
-    return FetchResult([article], [InputReport(source=name, status="included", article_id=article.id)])
+    line = InputReport(source=name, status="included", article_id=article.id, notes=list(article.notes))
+    return FetchResult([article], [line])
 
 
 @dataclass
@@ -375,7 +386,9 @@ def _item_article(source: Source, feed: Any, item: _Item, fetcher: Fetcher) -> A
             except (FetchError, Rejected) as exc:
                 reason = f"page not used: {exc}"
     summary = entry_text(entry)
-    title = " ".join((entry.get("title") or "").split())
+    title, title_note = entry_title(entry, feed, summary)
+    if title_note:
+        title = ""  # no headline in the feed: the page's own, or the summary's first sentence below
     published = _iso_time(entry.get("published_parsed") or entry.get("updated_parsed"))
     feed_lang = entry.get("language") or feed.get("language") or source.lang
     if page is not None:
@@ -383,14 +396,17 @@ def _item_article(source: Source, feed: Any, item: _Item, fetcher: Fetcher) -> A
             page,
             title=title or page.title,
             id=stable_id(name, title or page.title, page.body),
-            outlet=_named(page.outlet) or feed.get("title") or source.name or page.outlet,
+            outlet=_named(page.outlet) or inline_text(feed.get("title")) or source.name or page.outlet,
             published=published or page.published,
-            author=entry.get("author") or page.author,
+            author=inline_text(entry.get("author")) or page.author,
             lang_hint=page.lang_hint or feed_lang,
         )
     if not summary:
         return Rejected(f"{reason}; no feed summary to fall back on", source=name)
-    title = title or summary.split("\n")[0][:120]
+    notes = [f"text from feed summary: {reason}", *feed.get("ingest_notes", ())]
+    if not title:
+        title, _ = entry_title(entry, feed, summary)
+        notes.append(title_note or "")
     return Article(
         id=stable_id(name, title, summary),
         source=name,
@@ -398,9 +414,9 @@ def _item_article(source: Source, feed: Any, item: _Item, fetcher: Fetcher) -> A
         title=title,
         body=summary,
         url=link,
-        outlet=feed.get("title") or source.name,
+        outlet=inline_text(feed.get("title")) or source.name,
         published=published or entry.get("published"),
-        author=entry.get("author"),
+        author=inline_text(entry.get("author")) or None,
         lang_hint=feed_lang,
-        notes=(f"text from feed summary: {reason}",),
+        notes=tuple(n for n in notes if n),
     )

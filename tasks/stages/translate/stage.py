@@ -172,6 +172,17 @@ def assemble(
     return "".join(parts), alignment
 
 
+def _obtainable(lang: str, config: TranslateConfig, probe_timeout: float) -> bool:
+    """Whether any model that translates `lang` can be had (a local directory or the cache or the Hub)."""
+    for name in candidates(lang, config):
+        try:
+            model_dir(name, probe_timeout)
+        except ModelUnavailable:
+            continue
+        return True
+    return False
+
+
 def translate_articles(
     articles: list[Article],
     config: Config,
@@ -188,12 +199,21 @@ def translate_articles(
     tcfg = config.translate
     plans: list[tuple[str, list[Sentence], list[Sentence]] | None] = []
     work: dict[str, dict[str, None]] = {}
+    missing: set[str] = set()
+    obtainable: dict[str, bool] = {}
     for article in articles:
         lang = needs_translation(article, config)
         spans = article.detection.spans if article.detection else ()
         if lang is None and article.lang != "en":
             plans.append(None)
             continue
+        if lang and config.models.policy == "degrade":
+            if lang not in obtainable:
+                obtainable[lang] = _obtainable(lang, tcfg, config.models.hub_probe_timeout)
+            if not obtainable[lang]:  # no model: nothing to split into sentences
+                missing.add(lang)
+                plans.append((lang, [], []))
+                continue
         body = segment(article.body, lang or "en", spans, tcfg.span_min_confidence)
         title = segment(article.title, lang) if lang else []
         if lang is None and all(s.lang == "en" for s in body):
@@ -206,7 +226,6 @@ def translate_articles(
 
     done: dict[tuple[str, str], dict[str, Any]] = {}
     models: dict[str, str] = {}
-    missing: set[str] = set()
     for lang, texts in work.items():
         errors: list[ModelUnavailable] = []
         for name in candidates(lang, tcfg):

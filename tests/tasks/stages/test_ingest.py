@@ -111,13 +111,21 @@ def test_oversized_input_is_rejected_by_the_configured_limit(tmp_path):
     assert report.status == "rejected" and "limit" in report.reason
 
 
-def test_invalid_utf8_is_decoded_with_a_note(tmp_path):
+def test_legacy_text_is_decoded_by_detection_with_a_note(tmp_path):
     (tmp_path / "latin1.txt").write_bytes(
         "Titre\n\nLe caf\xe9 est ouvert et tout va bien ici.".encode("latin-1")
     )
     (article,) = ingest([tmp_path]).articles
-    assert "\ufffd" in article.body
-    assert "invalid UTF-8 replaced with U+FFFD" in article.notes
+    assert article.body == "Le caf\xe9 est ouvert et tout va bien ici."
+    assert any(note.startswith("encoding detected as") for note in article.notes)
+
+
+def test_broken_utf8_is_replaced_only_where_broken_with_a_note(tmp_path):
+    text = "Titre\n\n" + "Ça marche très bien, déjà vu à Noël. " * 20
+    (tmp_path / "broken.txt").write_bytes(text.encode("utf-8") + b"\xff fin.")
+    (article,) = ingest([tmp_path]).articles
+    assert article.body.count("\ufffd") == 1 and "très bien, déjà vu à Noël" in article.body
+    assert any("replaced with U+FFFD" in note for note in article.notes)
 
 
 def test_duplicate_files_are_reported_against_the_first(tmp_path):
@@ -255,3 +263,26 @@ def test_excluded_folders_inside_an_input_are_not_read(tmp_path):
     (tmp_path / "out" / "2026-11-24" / "digest.txt").write_text("BRIEFING\n\nOld digest.")
     names = [name for _, name in expand_inputs([tmp_path], exclude=[tmp_path / "out"])]
     assert names == [f"{tmp_path.name}/a.txt"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32", "utf-8-sig"])
+def test_text_and_json_files_with_a_bom_are_text(tmp_path, codec):
+    (tmp_path / "story.txt").write_bytes("Überschrift\n\nTexte en français, 日本語も.".encode(codec))
+    (tmp_path / "story.json").write_bytes(json.dumps({"title": "Заголовок", "text": "Текст."}).encode(codec))
+    result = ingest([tmp_path])
+    assert [(a.title, a.body) for a in result.articles] == [
+        ("Заголовок", "Текст."),
+        ("Überschrift", "Texte en français, 日本語も."),
+    ]
+
+
+def test_text_and_json_bodies_do_not_repeat_their_headline(tmp_path):
+    (tmp_path / "a.txt").write_text("Storm hits coast\n\nStorm hits coast\n\nThe storm arrived at noon.")
+    (tmp_path / "b.json").write_text(
+        json.dumps(
+            {"title": "Rates rise | Wire", "outlet": "Wire", "text": "<p>Rates rise</p><p>Banks moved.</p>"}
+        )
+    )
+    articles = {a.format: a for a in ingest([tmp_path]).articles}
+    assert (articles["txt"].title, articles["txt"].body) == ("Storm hits coast", "The storm arrived at noon.")
+    assert (articles["json"].title, articles["json"].body) == ("Rates rise", "Banks moved.")

@@ -22,19 +22,25 @@ from tasks.stages.stories import (
     canonical_number,
     cluster,
     find_duplicates,
+    fold,
     name_key,
     names_in,
+    numbers_in,
     reads_as_english,
     similarity,
 )
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "stories" / "articles.json"
+MULTILINGUAL = DATA.with_name("multilingual.json")
+HELD_OUT = DATA.with_name("multilingual_heldout.json")
 SEEDS = Path(__file__).resolve().parents[3] / "seeds"
 
 
-def labelled(translated: bool = False) -> tuple[list[Article], dict[str, str], dict[str, str]]:
+def labelled(
+    translated: bool = False, path: Path = DATA
+) -> tuple[list[Article], dict[str, str], dict[str, str]]:
     """The labelled articles (with their reference English as translation if asked), events and copies."""
-    records = json.loads(DATA.read_text(encoding="utf-8"))
+    records = json.loads(path.read_text(encoding="utf-8"))
     articles = []
     for r in records:
         english = r.get("english") if translated else None
@@ -99,6 +105,25 @@ def pairwise(groups: list[list[str]], events: dict[str, str]) -> tuple[float, fl
     return precision, recall, 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
+def bcubed(groups: list[list[str]], events: dict[str, str]) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1: per article, the share of its story that is its event and of its event
+    that is in its story, averaged over articles."""
+    story = {a: k for k, group in enumerate(groups) for a in group}
+    members: dict[int, set[str]] = {}
+    for article, k in story.items():
+        members.setdefault(k, set()).add(article)
+    same_event: dict[str, set[str]] = {}
+    for article in story:
+        same_event.setdefault(events[article], set()).add(article)
+    precision = recall = 0.0
+    for article, k in story.items():
+        mine = same_event[events[article]]
+        precision += len(members[k] & mine) / len(members[k])
+        recall += len(members[k] & mine) / len(mine)
+    precision, recall = precision / len(story), recall / len(story)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
 def test_numbers_are_compared_in_one_spelling():
     assert {canonical_number(n) for n in ("2,500", "2 500", "2.500", "2500", "2\u202f500")} == {"2500"}
     assert canonical_number("3,5") == canonical_number("3.5") == "3.5"
@@ -114,6 +139,118 @@ def test_names_survive_spelling_and_case_but_common_words_do_not():
     assert name_key("rotterdam") != name_key("roskosmos")
     text = "The rockets hit Baghdad. The embassy said the C-RAM system worked. Rockets often miss."
     assert names_in(text) == ["baghdad", "c-ram", "ram"]
+
+
+def test_names_are_compared_across_scripts_through_transliteration():
+    spellings = {
+        "Baghdad": ["Bagdad", "Багдад", "Βαγδάτη", "バグダッド", "巴格达", "بغداد"],
+        "Trump": ["Трамп", "Τραμπ", "トランプ", "特朗普", "ترامب", "트럼프"],
+        "Rotterdam": ["Роттердам", "Ρότερνταμ", "ロッテルダム", "روتردام"],
+        "Ankara": ["Анкара", "Άγκυρα", "アンカラ", "安卡拉", "أنقرة"],
+        "Iraq": ["Irak", "Ирак", "イラク", "伊拉克", "العراق"],
+    }
+    for latin, others in spellings.items():
+        key = name_key(fold(latin))
+        assert {name_key(fold(o)) for o in others} == {key}, latin
+    assert len({name_key(fold(n)) for n in spellings}) == len(spellings)
+
+
+def test_names_are_found_in_scripts_without_capitals():
+    assert [name_key(n) for n in names_in("ドナルド・トランプ大統領がバグダッドを訪れた。", "ja")] == [
+        name_key("donald"),
+        name_key("trump"),
+        name_key("baghdad"),
+    ]
+    assert name_key("baghdad") in {name_key(n) for n in names_in("火箭弹击中巴格达绿区。", "zh")}
+    arabic = {name_key(n) for n in names_in("وصل الوفد إلى نوفوروسيسك صباح الأربعاء.", "ar")}
+    assert name_key("novorossiysk") in arabic
+    assert name_key("wasala") not in arabic  # `وصل` (arrived) is a common word, not a name
+
+
+def test_digits_of_every_script_and_number_words_read_as_numbers():
+    assert numbers_in("٣٥٠ طناً و١٫٥ كيلومتر") == ["350", "1.5"]  # Arabic-Indic digits and decimal sign
+    assert numbers_in("कुल १२०० लोग") == ["1200"]  # Devanagari
+    assert numbers_in("１２０万台") == ["1200000"]  # full width, with 万
+    assert numbers_in("2.5 million", "en") == numbers_in("2,5 Millionen", "de") == ["2500000"]
+    assert numbers_in("3,4 млрд долларов", "ru") == numbers_in("34亿美元", "zh") == ["3400000000"]
+    assert numbers_in("3.400 millones", "es") == ["3400000000"]
+    assert numbers_in("twelve ships and two million barrels", "en") == ["12", "2000000"]
+    assert numbers_in("zwölf Schiffe", "de") == ["12"] and numbers_in("zwölf Schiffe", "en") == []
+    assert numbers_in("A320 and G7 jets") == []  # part of a word, not a quantity
+    assert numbers_in("约30万台", "zh") == ["300000"]  # Chinese writes numbers against its words
+
+
+def test_capitalised_german_common_nouns_are_not_names():
+    text = (
+        "Den Backofen auf 180 Grad vorheizen. Für den Teig 250 Gramm Mehl und eine Prise Salz verkneten. "
+        "Der Teig ruht, sagte Merkel in Leipzig am Rande eines Treffens mit Scholz."
+    )
+    assert names_in(text, "de") == ["merkel", "leipzig", "scholz"]
+    assert "backofen" in names_in(text, "en")  # only languages that capitalise nouns are read this way
+    luxembourgish = "Mir hunn eng Kichen. De Backuewen ass waarm, sot Bettel zu Lëtzebuerg."
+    assert names_in(luxembourgish, "lb") == ["bettel", "letzebuerg"]
+
+
+def test_sparse_average_linkage_matches_scipy_on_random_graphs():
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        n = int(rng.integers(2, 25))
+        sim = rng.random((n, n)) * (rng.random((n, n)) < 0.3)
+        sim = np.triu(sim, 1)
+        sim = sim + sim.T
+        distance = 1.0 - sim
+        np.fill_diagonal(distance, 0.0)
+        labels = fcluster(linkage(squareform(distance, checks=False), "average"), 1.0 - 0.4, "distance")
+        expected = sorted(sorted(np.flatnonzero(labels == k).tolist()) for k in set(labels))
+        assert cluster(sim, 0.4) == expected
+
+
+def test_anchors_in_too_many_articles_link_nothing_and_time_bounds_a_story():
+    base = Article(
+        id="a", source="a.txt", format="txt", title="", body="", detection=Detection("en", 1.0, True)
+    )
+    day = [
+        dataclasses.replace(base, id=f"a{i}", body=f"Report {i}: Kellerman met Ostrovsky about 4,812 crates.")
+        for i in range(4)
+    ]
+    assert len(build_stories(day)) == 1
+    assert len(build_stories(day, StoriesConfig(anchor_max_articles=3))) == 4  # every anchor is in all four
+    assert similarity(day, StoriesConfig(anchor_max_articles=3)).nnz == 0
+    apart = [
+        dataclasses.replace(day[0], published="2026-11-01T08:00:00Z"),
+        dataclasses.replace(day[1], published="2026-11-06T08:00:00Z"),
+    ]
+    assert len(build_stories(apart)) == 2  # beyond `time_window_hours`
+    assert len(build_stories(apart, StoriesConfig(time_window_hours=200, time_half_life_hours=1e6))) == 1
+
+
+def test_multilingual_events_group_across_ten_languages_and_scripts():
+    articles, events, copies = labelled(path=MULTILINGUAL)
+    stories = build_stories(articles)
+    expected: dict[str, set[str]] = {}
+    for article_id, event in events.items():
+        if article_id not in copies:
+            expected.setdefault(event, set()).add(article_id)
+    assert partition(stories) == {frozenset(g) for g in expected.values()}
+    assert {d: o for s in stories for d, o in s.duplicates.items()} == copies
+    toyota = next(s for s in stories if "toyota-recall-ja" in s.article_ids)
+    assert {"#1200000", "#460000"} <= set(toyota.anchors)  # `1,2 млн`, `120万台`, `1.2 million`
+    for threshold in (0.15, 0.25):
+        found = build_stories(articles, StoriesConfig(threshold=threshold))
+        groups = [list(s.article_ids) + list(s.duplicates) for s in found]
+        assert bcubed(groups, events)[2] >= 0.95, threshold
+
+
+def test_held_out_multilingual_set_groups_with_high_b_cubed_f1():
+    # Written after the rules were fixed and scored once: no rule was changed for it.
+    articles, events, _ = labelled(path=HELD_OUT)
+    groups = [list(s.article_ids) + list(s.duplicates) for s in build_stories(articles)]
+    precision, recall, f1 = bcubed(groups, events)
+    assert precision == 1.0 and recall >= 0.9 and f1 >= 0.95
 
 
 SEED_GROUPS = {
@@ -174,7 +311,7 @@ def test_each_story_records_its_score_and_the_shared_evidence():
     assert len(rockets.article_ids) == 3 and rockets.score >= config.threshold
     assert "bagdad/baghdad" in rockets.reason and "c-ram" in rockets.reason and "2500" in rockets.reason
     wheat = next(s for s in stories if len(s.article_ids) == 2)
-    assert "3.5" in wheat.reason and "850" in wheat.reason
+    assert "3500000" in wheat.reason and "850000000" in wheat.reason  # `3,5 млн` and `3.5 مليون`
     assert all(s.reason.startswith("single source") for s in stories if len(s.article_ids) == 1)
 
 
@@ -266,7 +403,10 @@ def sweep() -> None:
         "labelled, as ingested": labelled(False)[:2],
         "labelled, with English": labelled(True)[:2],
         "seeds, as ingested": (seed_articles, seed_events),
+        "multilingual (11 languages, 6 scripts)": labelled(path=MULTILINGUAL)[:2],
+        "multilingual held-out (9 languages, 5 scripts)": labelled(path=HELD_OUT)[:2],
     }
+    print("Pairwise precision / recall / F1, originals only")
     print("| set | " + " | ".join(str(t) for t in thresholds) + " |")
     print("|---" * (len(thresholds) + 1) + "|")
     for name, (articles, events) in sets.items():
@@ -278,6 +418,16 @@ def sweep() -> None:
         for threshold in thresholds:
             groups = [[originals[i].id for i in g] for g in cluster(sim, threshold)]
             p, r, f = pairwise(groups, events)
+            cells.append(f"{p:.2f} / {r:.2f} / {f:.2f}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print("\nB-cubed precision / recall / F1 of build_stories (republished copies with their original)")
+    print("| set | " + " | ".join(str(t) for t in thresholds) + " |")
+    print("|---" * (len(thresholds) + 1) + "|")
+    for name, (articles, events) in sets.items():
+        cells = []
+        for threshold in thresholds:
+            found = build_stories(articles, StoriesConfig(threshold=threshold))
+            p, r, f = bcubed([list(s.article_ids) + list(s.duplicates) for s in found], events)
             cells.append(f"{p:.2f} / {r:.2f} / {f:.2f}")
         print(f"| {name} | " + " | ".join(cells) + " |")
 

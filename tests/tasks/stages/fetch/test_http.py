@@ -213,3 +213,27 @@ def test_the_item_limit_and_the_per_host_concurrency_limit(site, store):
     assert site.count("/en/library-reopens.html") == 0
     assert site.max_in_flight == 2  # pages in parallel, but never more than two at once on one host
     assert elapsed >= 0.3  # three pages, two at a time: at least two rounds
+
+
+def test_pages_and_feeds_are_decoded_by_their_http_charset_or_by_detection(site, store):
+    from tests.support.pages import TEXTS, build_feed, build_page
+
+    polish = build_page("pl", "cp1250", "windows-1250", "none")  # charset only in the HTTP header
+    site.routes["/pl.html"] = Reply(body=polish.data, content_type="text/html; charset=windows-1250")
+    site.routes["/text-xml.rss"] = Reply(
+        body=build_feed("ru", "koi8-r", "koi8-r", False), content_type="text/xml"
+    )
+    page = fetch_source(Source(kind="page", url=site.url("/pl.html")), store, CONFIG, DAY1)
+    (article,) = page.articles
+    assert article.title == polish.headline and polish.paragraphs[0] in article.body
+    assert page.report[0].notes == []  # declared in HTTP: nothing to say
+    site.routes["/pl-guess.html"] = Reply(body=polish.data, content_type="text/html")
+    guessed = fetch_source(Source(kind="page", url=site.url("/pl-guess.html")), store, CONFIG, DAY1)
+    assert guessed.articles[0].body == article.body
+    assert guessed.report[0].notes == ["encoding detected as cp1250"]
+    # A feed served as text/xml without a charset (which feedparser would read as US-ASCII): detected.
+    items = fetch_source(feed(site, "/text-xml.rss"), store, CONFIG, DAY1)
+    _, headline, paragraphs, _ = TEXTS["ru"]
+    assert [a.title for a in items.articles] == [f"{headline} 1", f"{headline} 2"]
+    assert paragraphs[1] in items.articles[0].body
+    assert all("\ufffd" not in a.body for a in items.articles)
