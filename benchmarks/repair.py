@@ -40,6 +40,18 @@ def repaired(case: dict) -> bool:
     )
 
 
+def general(case: dict) -> bool:
+    """Whether a generalisation case comes out as expected (text, and its flag when it names one)."""
+    result = repair(case["text"], case["source_lang"], original=case.get("original"))
+    if result.text != case.get("expected", case["text"]):
+        return False
+    if "flag" not in case:
+        return True
+    start = case["text"].index(case["flag"]["text"])
+    end = start + len(case["flag"]["text"])
+    return any(f["start"] <= start and f["end"] >= end and f["kind"] != "error" for f in result.flags)
+
+
 def sentences(texts: list[str]) -> int:
     """How many sentences the texts hold."""
     return sum(len([m for m in _SENTENCE.findall(t) if m.strip()]) for t in texts)
@@ -71,6 +83,18 @@ def main() -> None:
         print(
             f"{category:<16}{hits[category]:>10}{totals[category]:>8}{hits[category] / totals[category]:>9.1%}"
         )
+    print(f"\n{'set':<11}{'category':<16}{'repaired':>10}{'cases':>8}")
+    for name in ("table", "held-back"):
+        cases_of_set = [c for c in load("generalisation.jsonl") if c["set"] == name]
+        by_category: Counter = Counter()
+        good: Counter = Counter()
+        for case in cases_of_set:
+            by_category[case["category"]] += 1
+            good[case["category"]] += general(case)
+        for category in sorted(by_category):
+            print(f"{name:<11}{category:<16}{good[category]:>10}{by_category[category]:>8}")
+        total, hit = sum(by_category.values()), sum(good.values())
+        print(f"{name:<11}{'all':<16}{hit:>10}{total:>8}  ({hit / total:.1%})")
     changed = sum(1 for c in clean if (r := repair(c["text"], c["source_lang"])).changes or r.flags)
     print(f"clean sentences changed or flagged: {changed} of {len(clean)}")
     clean_texts = [c["text"] for c in clean]

@@ -9,15 +9,17 @@ from functools import cache
 
 from tasks.stages.repair.datafiles import load_toml, load_tsv
 from tasks.stages.repair.edits import Context, Edit
+from tasks.stages.repair.institutions import evidence
 from tasks.stages.repair.variants import FUNCTION, expand, from_source
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # What may separate the words of one name: spaces, a hyphen, a comma in a list of fields.
-_GAP = re.compile(r"[ \u00a0]+|[ \u00a0]*[-‐–][ \u00a0]*|,[ \u00a0]+")
+_GAP = re.compile(r"['’]?[ \u00a0]+|[ \u00a0]*[-‐–][ \u00a0]*|,[ \u00a0]+")
 _ARTICLE_BEFORE = re.compile(r"(?:^|(?<=[\s(\"“‘]))([Tt]he)[ \u00a0]+$")
 _ACRONYM_AFTER = re.compile(
     r"[ \u00a0]*\([ \u00a0]*([^\W\d_][\w.-]{0,11})[ \u00a0]*\)|[ \u00a0]+([A-Z][\w-]{1,7})\b"
 )
+_SENTENCE_START = re.compile(r"(?:^|[.!?][\"”’)]*\s+|\n\s*)$")
 # A calque followed by `of X` / `for X` is the start of a longer name the table does not know.
 _NAME_GOES_ON = re.compile(r"[ \u00a0]+(?:of|for|on)[ \u00a0]+(?:the[ \u00a0]+)?[A-Z]")
 
@@ -33,6 +35,7 @@ class Entity:
     article: bool  # the English name takes `the`
     english: str
     acronyms: frozenset[str]
+    natives: tuple[str, ...] = ()  # as the source-language original writes it (evidence)
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,8 @@ class _Normaliser:
         return tuple(t[2] for t in self.tokens(name) if t[2] != "the")
 
 
-def _split(cell: str) -> list[str]:
-    return [part.strip() for part in cell.split(";") if part.strip() and part.strip() != "-"]
+def _split(cell: str | None) -> list[str]:
+    return [part.strip() for part in (cell or "").split(";") if part.strip() and part.strip() != "-"]
 
 
 @cache
@@ -81,7 +84,9 @@ def _index() -> tuple[dict[str, list[Variant]], _Normaliser]:
     norm = _Normaliser()
     rows = load_tsv("entities.tsv")
     protected: set[tuple[str, ...]] = set()
-    found: dict[tuple[str, ...], Variant] = {}
+    # One calque may stand for several institutions (`State Assembly`: Estonia's, Slovenia's): all are kept
+    # and the evidence chooses.
+    found: dict[tuple[str, ...], dict[str, Variant]] = {}
     for row in rows:
         entity = Entity(
             id=row["id"],
@@ -91,6 +96,8 @@ def _index() -> tuple[dict[str, list[Variant]], _Normaliser]:
             article=row["the"] == "the",
             english=row["english"],
             acronyms=frozenset(a.lower() for a in _split(row["acronyms"])),
+            natives=tuple(s.partition(":")[2].strip() for s in _split(row["sources"]) if ":" in s)
+            + tuple(_split(row.get("natives"))),
         )
         protected.add(norm.words(entity.english))
         protected.update(norm.words(name) for name in _split(row["accepted"]))
@@ -103,12 +110,12 @@ def _index() -> tuple[dict[str, list[Variant]], _Normaliser]:
             forms += [(form, needs) for form in expand(pattern.lstrip("?"))]
         for form, needs in forms:
             words = norm.words(form)
-            if len(words) >= 2 and words not in found:
-                found[words] = Variant(words, entity, needs or entity.evidence == "source")
+            if len(words) >= 2 and entity.id not in found.setdefault(words, {}):
+                found[words][entity.id] = Variant(words, entity, needs or entity.evidence == "source")
     index: dict[str, list[Variant]] = {}
-    for words, variant in found.items():
+    for words, by_entity in found.items():
         if not any(_contains(name, words) for name in protected):
-            index.setdefault(words[0], []).append(variant)
+            index.setdefault(words[0], []).extend(by_entity.values())
     for variants in index.values():
         variants.sort(key=lambda v: len(v.words), reverse=True)
     return index, norm
@@ -143,6 +150,31 @@ def _match(text: str, tokens: list[tuple[int, int, str]], i: int, variant: Varia
     return k
 
 
+def _choose(
+    text: str, tokens: list[tuple[int, int, str]], i: int, variants: list[Variant], ctx: Context
+) -> tuple[Variant, int, str] | None:
+    """The longest calque matched from token i, with the institution its evidence names: the original's
+    own name first, then the source language; several institutions left equally likely are none."""
+    matches: list[tuple[Variant, int, str]] = []
+    for variant in variants:
+        if matches and len(variant.words) < len(matches[0][0].words):
+            break
+        why = evidence(variant.entity.natives, ctx.original)
+        if variant.needs_source and ctx.source_lang not in variant.entity.langs and not why:
+            continue
+        after = _match(text, tokens, i, variant)
+        if after is None:
+            continue
+        # A name is capitalised throughout: `the Russian news agency TASS` is a description.
+        named = all(_capitalised(text[t[0]]) for t in tokens[i:after] if t[2] not in FUNCTION)
+        if named and not _NAME_GOES_ON.match(text, tokens[after - 1][1]):
+            matches.append((variant, after, why))
+    confirmed = [m for m in matches if m[2]]
+    by_source = [m for m in matches if ctx.source_lang in m[0].entity.langs]
+    chosen = confirmed or by_source or matches
+    return chosen[0] if len({m[0].entity.id for m in chosen}) == 1 else None
+
+
 def find(text: str, ctx: Context) -> list[Edit]:
     """Edits replacing calqued institution names by their English names (with their acronym once)."""
     index, norm = _index()
@@ -151,22 +183,13 @@ def find(text: str, ctx: Context) -> list[Edit]:
     i = 0
     while i < len(tokens):
         variants = index.get(tokens[i][2])
-        hit = None
-        if variants and _capitalised(text[tokens[i][0]]):
-            for variant in variants:
-                if variant.needs_source and ctx.source_lang not in variant.entity.langs:
-                    continue
-                after = _match(text, tokens, i, variant)
-                if after is None:
-                    continue
-                last = next(t for t in reversed(tokens[i:after]) if t[2] not in FUNCTION)
-                if _capitalised(text[last[0]]) and not _NAME_GOES_ON.match(text, tokens[after - 1][1]):
-                    hit = (variant, after)
-                    break
+        hit = (
+            _choose(text, tokens, i, variants, ctx) if variants and _capitalised(text[tokens[i][0]]) else None
+        )
         if hit is None:
             i += 1
             continue
-        variant, after = hit
+        variant, after, why = hit
         entity = variant.entity
         start, end = tokens[i][0], tokens[after - 1][1]
         article = _ARTICLE_BEFORE.search(text, max(0, start - 8), start)
@@ -175,6 +198,10 @@ def find(text: str, ctx: Context) -> list[Edit]:
         acronym = _ACRONYM_AFTER.match(text, end)
         if acronym and (acronym.group(1) or acronym.group(2) or "").lower() in entity.acronyms:
             end = acronym.end()
-        edits.append(Edit(start, end, entity.english, "entity_calque", f"{entity.type}:{entity.id}"))
+        english = entity.english
+        if _SENTENCE_START.search(text, max(0, start - 6), start) and english[:1].islower():
+            english = english[0].upper() + english[1:]  # `State broadcaster TRT said`
+        reason = f"{why}, confirming {text[tokens[i][0] : tokens[after - 1][1]]!r}" if why else ""
+        edits.append(Edit(start, end, english, "entity_calque", f"{entity.type}:{entity.id}", reason))
         i = after
     return edits

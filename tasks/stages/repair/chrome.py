@@ -32,12 +32,42 @@ def _patterns() -> dict[str, tuple[re.Pattern[str], dict[str, str]]]:
     prefix, prefix_rules = _alternation(data["prefix"])
     label, label_rules = _alternation(data["label"])
     sentence = re.compile(_SENTENCE_START + f"(?:{sentence.pattern})", re.MULTILINE)
+    edges = data["edges"]
+    names = sorted(edges["sections"], key=len, reverse=True)
+    upper = "|".join(_words(n.upper()) for n in names)
+    title = "|".join(_words(n.title()) for n in names)
+    sep = r"[ \u00a0]*[»>›|/•·:]?[ \u00a0]*"
+    # `Home WORLD ` / `WORLD ASIA ` before the capitalised start of the article; in title case the words
+    # may be a name (`Home Health Care Inc`), so only a whole line of them goes (`section_line`).
+    lead = (
+        rf"(?:(?:Home|HOME)(?:{sep}(?:{upper})(?![\w-])){{1,4}}|(?:{upper})(?:{sep}(?:{upper})(?![\w-])){{0,3}})"
+        rf"{sep}(?<=[ \u00a0])(?=[A-Z][a-z]|[0-9\"“‘'])"
+    )
     return {
+        "lead": (re.compile(lead), {}),
+        "section_line": (re.compile(rf"(?:{upper}|{title})(?:{sep}(?:{upper}|{title}))*"), {}),
+        "trailing_line": (
+            re.compile(
+                rf"(?i:{_choice(edges['trailing_words'])})"
+                rf"|(?i:{_choice(edges['trailing_labels'])})(?:[ \u00a0]*:[ \u00a0]*|[ \u00a0]+)"
+                r"[A-Z][\w-]*(?:[ \u00a0]*[|•·,]?[ \u00a0]*[A-Z][\w-]*){0,6}"
+            ),
+            {},
+        ),
+        "trailing_inline": (re.compile(r"[ \u00a0]+(?:" + edges["trailing_inline"] + r")$"), {}),
         "line": (line, line_rules),
         "sentence": (sentence, sentence_rules),
         "prefix": (prefix, prefix_rules),
         "label": (label, label_rules),
     }
+
+
+def _choice(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _words(name: str) -> str:
+    return r"[ \u00a0]+".join(re.escape(w) for w in name.split())
 
 
 def normalise(text: str) -> str:
@@ -107,6 +137,38 @@ def _looks_like_link(line: str) -> bool:
     return len(line.split()) <= _MAX_LINK_WORDS and line[-1] not in ".!?:;,"
 
 
+def _edges(
+    text: str,
+    lines: list[tuple[int, int]],
+    content: list[tuple[int, int]],
+    doomed: dict[int, str],
+    edits: dict[int, list[Edit]],
+    patterns: dict[str, tuple[re.Pattern[str], dict[str, str]]],
+) -> None:
+    """Chrome at the start and the end of a body: section labels before the article (`Home WORLD`, a line
+    `WORLD`), button and label lines after it (`Share`, `Facebook`), a `Related Topics …` tail."""
+    kept = [i for i in range(len(lines)) if i not in doomed]
+    section_line, lead = patterns["section_line"][0], patterns["lead"][0]
+    while len(kept) > 1 and section_line.fullmatch(text, *content[kept[0]]):
+        doomed[kept.pop(0)] = "chrome:section"
+    if kept:
+        first = kept[0]
+        start, end = content[first]
+        match = lead.match(text, start, end)
+        if match and len(text[match.end() : end].split()) >= 3:
+            edits.setdefault(first, []).append(Edit(start, match.end(), "", "boilerplate", "chrome:section"))
+            content[first] = (match.end(), end)
+    trailing = patterns["trailing_line"][0]
+    while len(kept) > 1 and trailing.fullmatch(text, *content[kept[-1]]):
+        doomed[kept.pop()] = "chrome:share"
+    if kept:
+        last = kept[-1]
+        start, end = content[last]
+        match = patterns["trailing_inline"][0].search(text, start, end)
+        if match and re.search(r"[.!?][\"”’)]*$", text[start : match.start()]):
+            edits.setdefault(last, []).append(Edit(match.start(), end, "", "boilerplate", "chrome:footer"))
+
+
 def find(text: str, ctx: Context) -> list[Edit]:
     """Edits removing chrome lines, chrome sentences, chrome prefixes and a repeated headline."""
     patterns = _patterns()
@@ -145,6 +207,7 @@ def find(text: str, ctx: Context) -> list[Edit]:
                 while cut_start > start and text[cut_start - 1] == " ":
                     cut_start -= 1
             inner.append(Edit(cut_start, cut_end, "", "boilerplate", sentence_rules[match.lastgroup]))
+    _edges(text, lines, content, doomed, edits, patterns)
     kept = [i for i in range(len(lines)) if i not in doomed]
     head_doomed, cut = _headline(text, content, kept, ctx)
     doomed.update(head_doomed)

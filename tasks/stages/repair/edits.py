@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+# What may frame a name without being part of it: `the`, an acronym in brackets, punctuation.
+_FRAME = re.compile(r"\b[Tt]he\b|\([^()]{1,15}\)")
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a rule may know besides the text: the language it was translated from, the headline."""
+    """What a rule may know besides the text: the language it was translated from, the headline, and
+    the source-language original it was translated from (evidence for names)."""
 
     source_lang: str | None = None
     headline: str | None = None
+    original: str | None = None
 
     @property
     def foreign(self) -> bool:
@@ -27,6 +34,7 @@ class Edit(NamedTuple):
     after: str
     kind: str
     rule: str
+    reason: str = ""  # why, beyond the rule's name (evidence from the original); recorded when set
 
 
 class Document:
@@ -41,6 +49,8 @@ class Document:
         self.changes: list[dict[str, Any]] = []
         self.flags: list[dict[str, Any]] = []
         self.protected: list[tuple[int, int]] = []
+        # Names that must come out as written: an edit over one must keep it (original span, text).
+        self.kept: list[tuple[int, int, str]] = []
 
     def origin(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original input that produced `text[start:end]`."""
@@ -55,34 +65,45 @@ class Document:
         """No later edit may touch `text[start:end]` (stored in original offsets, so edits elsewhere are fine)."""
         self.protected.append(self.origin(start, end))
 
+    def keep(self, start: int, end: int) -> None:
+        """`text[start:end]` must survive every edit: one over it is applied only if it keeps the text
+        (`Organization of the United Nations` -> `United Nations` keeps the name it contains)."""
+        a, b = self.origin(start, end)
+        self.kept.append((a, b, self.text[start:end].casefold()))
+
+    def _rewrites(self, a: int, b: int, after: str, kept: tuple[int, int, str]) -> bool:
+        """Whether an edit of original[a:b] would rewrite the kept name rather than a longer name
+        that contains it (`Organisation of the United Nations for Food and Agriculture`)."""
+        p, q, name = kept
+        if not (a < q and p < b) or name in after.casefold():
+            return False
+        outside = self.original[a:p] + " " + self.original[q:b]
+        return not re.search(r"[^\W\d_]", _FRAME.sub(" ", outside))
+
     def flag(self, kind: str, rule: str, start: int, end: int, message: str) -> None:
         """Record a flag on `text[start:end]`, in original offsets."""
         a, b = self.origin(start, end)
         self.flags.append({"kind": kind, "rule": rule, "start": a, "end": b, "message": message})
 
     def _map_replacement(self, before: str, edit: Edit, new_starts: list[int], new_ends: list[int]) -> None:
-        """Map the characters of `edit.after`: what it shares with the text it replaces at either end keeps
-        its own origin (so `theFrance` -> `the France` leaves `France` traceable); the rest maps to the
-        original span of what it replaced."""
+        """Map the characters of `edit.after`: what it shares with the text it replaces keeps its own
+        origin (so `theFrance` -> `the France` leaves `France` traceable, and a word re-decoded around an
+        unchanged stretch keeps that stretch's offsets); the rest maps to the original span of what it
+        replaced, an insertion to the point between its neighbours."""
         assert self._starts is not None and self._ends is not None
-        after = edit.after
-        prefix = 0
-        while prefix < min(len(before), len(after)) and before[prefix] == after[prefix]:
-            prefix += 1
-        suffix = 0
-        while suffix < min(len(before), len(after)) - prefix and before[-1 - suffix] == after[-1 - suffix]:
-            suffix += 1
-        new_starts += self._starts[edit.start : edit.start + prefix]
-        new_ends += self._ends[edit.start : edit.start + prefix]
-        if edit.end - suffix > edit.start + prefix:
-            a, b = self._starts[edit.start + prefix], self._ends[edit.end - suffix - 1]
-        else:  # nothing of the old text in the middle: an insertion between its neighbours
-            a = b = self._ends[edit.start + prefix - 1] if prefix else self._starts[edit.start]
-        middle = len(after) - prefix - suffix
-        new_starts += [a] * middle
-        new_ends += [b] * middle
-        new_starts += self._starts[edit.end - suffix : edit.end]
-        new_ends += self._ends[edit.end - suffix : edit.end]
+        starts, ends, base = self._starts, self._ends, edit.start
+        matcher = difflib.SequenceMatcher(None, before, edit.after, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                new_starts += starts[base + i1 : base + i2]
+                new_ends += ends[base + i1 : base + i2]
+                continue
+            if i2 > i1:
+                a, b = starts[base + i1], ends[base + i2 - 1]
+            else:
+                a = b = ends[base + i1 - 1] if i1 else starts[base]
+            new_starts += [a] * (j2 - j1)
+            new_ends += [b] * (j2 - j1)
 
     def apply(self, edits: list[Edit]) -> int:
         """Apply non-overlapping edits (overlaps and edits of protected text are skipped); returns how many."""
@@ -104,22 +125,25 @@ class Document:
             a, b = starts[edit.start], ends[edit.end - 1]
             if any(a < q and p < b for p, q in self.protected):
                 continue
+            if any(self._rewrites(a, b, edit.after, kept) for kept in self.kept):
+                continue
             pieces += (text[pos : edit.start], edit.after)
             new_starts += starts[pos : edit.start]
             new_ends += ends[pos : edit.start]
             self._map_replacement(text[edit.start : edit.end], edit, new_starts, new_ends)
             pos = edit.end
             applied += 1
-            self.changes.append(
-                {
-                    "kind": edit.kind,
-                    "rule": edit.rule,
-                    "before": self.original[a:b],
-                    "after": edit.after,
-                    "start": a,
-                    "end": b,
-                }
-            )
+            change = {
+                "kind": edit.kind,
+                "rule": edit.rule,
+                "before": self.original[a:b],
+                "after": edit.after,
+                "start": a,
+                "end": b,
+            }
+            if edit.reason:
+                change["reason"] = edit.reason
+            self.changes.append(change)
         if applied:
             pieces.append(text[pos:])
             self.text = "".join(pieces)

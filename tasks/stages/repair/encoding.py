@@ -1,4 +1,7 @@
-"""Encoding: mojibake (`donâ€™t`, `SÃ£o Paulo`) repaired with ftfy, and stray HTML entities decoded."""
+"""Encoding: mojibake (`donâ€™t`, `SÃ£o Paulo`) repaired with ftfy, and stray HTML entities decoded.
+
+A mojibake repair is kept only where the word is measurably more broken before than after (ftfy's badness
+measure, plus the marks ftfy does not weigh), so valid text such as `NESTLÉ®` is never "fixed"."""
 
 from __future__ import annotations
 
@@ -18,9 +21,15 @@ _SUSPECT = re.compile("[\u00c2-\u00f4\u0080-\u009f]")
 # A UTF-8 lead byte read as cp1252 followed by continuation bytes read the same way (`ÄŸ` for `ğ`):
 # ftfy leaves some of these when the rest of the text looks clean.
 _CONTINUATION = "\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
-_MISDECODED = re.compile(
-    f"\\w*(?:[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}})[\\w{_CONTINUATION}\u00c2-\u00ef]*"
+# Each UTF-8 sequence is re-decoded on its own (a word may mix them with text that is fine as it is).
+_MISDECODED = re.compile(f"[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}}")
+# Marks of mis-decoding that ftfy's badness does not count: a C1 control, an IPA letter (what valid
+# text like `É®` becomes when wrongly re-decoded), a capital accented letter or cp1252 symbol inside a
+# lower-case word (`ErdoÄŸan`).
+_ODD = re.compile(
+    "[\u0080-\u009f\u0250-\u02af]|(?<=[a-z])[\u00c0-\u00deŸŠŽŒ][\u00c0-\u00ffŸŠŽŒ\u0080-\u00bf]*(?=[a-z])"
 )
+_RUN = re.compile(r"[^ \t\n\r]+")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
@@ -63,8 +72,17 @@ def _word_edits(before: str, after: str) -> list[Edit]:
     for i1, i2, j1, j2 in spans:
         if i2 > i1:
             rule = "html-entity" if _unescape(before[i1:i2]) == after[j1:j2] else "mojibake"
+            if rule == "mojibake" and _broken(after[j1:j2]) >= _broken(before[i1:i2]):
+                continue  # not measurably better: valid text as written
             edits.append(Edit(i1, i2, after[j1:j2], "encoding", rule))
     return edits
+
+
+def _broken(text: str) -> int:
+    """How broken `text` looks: ftfy's badness plus the mis-decoding marks it does not weigh."""
+    from ftfy.badness import badness
+
+    return badness(text) + len(_ODD.findall(text))
 
 
 def _redecode(match: re.Match[str]) -> str:
@@ -82,14 +100,29 @@ def _unescape(text: str) -> str:
     return _ENTITY.sub(lambda m: html.unescape(m.group()), text) if "&" in text else text
 
 
+def _fix_word(word: str) -> str:
+    """One word (a run without ASCII spaces) as ftfy fixes it, to a fixed point, then re-decoded by hand."""
+    from ftfy import fix_text
+
+    fixed = fix_text(word, config=_config())
+    for _ in range(2):  # ftfy can leave a layer it fixes on a second look
+        again = fix_text(fixed, config=_config())
+        if again == fixed:
+            break
+        fixed = again
+    # Words ftfy leaves (`ErdoÄŸan`, or a layer beside one it fixed) are re-decoded by hand; the badness
+    # test in `_word_edits` keeps only what is measurably better.
+    return _MISDECODED.sub(_redecode, fixed)
+
+
 def find(text: str, ctx: Context) -> list[Edit]:
-    """Edits undoing mis-decoded text; clean text (including correct accents and curly quotes) is untouched."""
+    """Edits undoing mis-decoded text; clean text (including correct accents and curly quotes) is untouched.
+
+    Each word is fixed on its own, so the decision for a word does not change when other rules edit the
+    text around it (repair stays idempotent); a no-break space inside mojibake (`Ã\u00a0`) stays in its word.
+    """
     fixed = text
     if _SUSPECT.search(text):
-        from ftfy import fix_text
-
-        fixed = fix_text(text, config=_config())
-        if fixed == text:
-            fixed = _MISDECODED.sub(_redecode, text)
+        fixed = _RUN.sub(lambda m: _fix_word(m.group()) if _SUSPECT.search(m.group()) else m.group(), text)
     fixed = _unescape(fixed)
     return _word_edits(text, fixed) if fixed != text else []

@@ -10,8 +10,10 @@ from tasks.stages.repair import (
     calques,
     chrome,
     encoding,
+    false_friends,
     fused,
     idioms,
+    institutions,
     numbers,
     repetition,
     typography,
@@ -25,6 +27,7 @@ Rule = Callable[[str, Context], list[Edit]]
 _BEFORE_FLAGS: tuple[Rule, ...] = (encoding.find, chrome.find)
 _AFTER_FLAGS: tuple[Rule, ...] = (
     fused.find,
+    institutions.find,
     calques.find,
     numbers.find,
     typography.find,
@@ -56,18 +59,28 @@ def _run(doc: Document, rule: Rule, ctx: Context) -> int:
         return 0
 
 
-def repair(text: str, source_lang: str | None = None, headline: str | None = None) -> Repaired:
-    """Repair machine-translation artefacts in English `text` translated from `source_lang` (None: unknown).
+def repair(
+    text: str,
+    source_lang: str | None = None,
+    headline: str | None = None,
+    *,
+    original: str | None = None,
+) -> Repaired:
+    """Repair machine-translation artefacts in English `text` translated from `source_lang` (None: unknown;
+    `en`: written in English).
 
-    `headline`, when the text is an article body, lets a copy of it at the top of the body go.
+    `headline`, when the text is an article body, lets a copy of it at the top of the body go;
+    `original`, the source-language text it was translated from, confirms or corrects calqued names.
     """
     if not isinstance(text, str):
         return Repaired("", [], [_error("input", "text is not a string")])
-    ctx = Context(source_lang=source_lang or None, headline=headline)
+    original = original if isinstance(original, str) and original.strip() else None
+    ctx = Context(source_lang=source_lang or None, headline=headline, original=original)
     doc = Document(text)
     for passes in range(_MAX_PASSES):
         changed = sum(_run(doc, rule, ctx) for rule in _BEFORE_FLAGS)
         if passes == 0:
+            institutions.protect_accepted(doc)  # accepted English names: no later rule may touch them
             try:
                 untranslated.flag(doc)
             except Exception as exc:  # language detection is another stage's code: never fatal here
@@ -75,4 +88,8 @@ def repair(text: str, source_lang: str | None = None, headline: str | None = Non
         changed += sum(_run(doc, rule, ctx) for rule in _AFTER_FLAGS)
         if not changed:
             break
+    try:
+        false_friends.flag(doc, ctx)  # on the final text: flags never change it
+    except Exception as exc:  # a flag is advice: its failure must not cost the repairs
+        doc.flags.append(_error("false_friends", f"rule failed: {exc!r}"))
     return Repaired(doc.text, doc.changes, doc.flags)

@@ -58,3 +58,49 @@ def test_banner_sentences_inside_a_paragraph_go() -> None:
 )
 def test_article_text_is_left_alone(text: str) -> None:
     assert _fix(text) == (text, [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Home WORLD Floods hit the north of the country on Monday.",
+        "Home\nWORLD\nFloods hit the north of the country on Monday.",
+        "HOME > WORLD > ASIA Floods hit the north of the country on Monday.",
+        "Home | World\nFloods hit the north of the country on Monday.",
+        "WORLD Floods hit the north of the country on Monday.",
+        "Floods hit the north of the country on Monday.\nShare\nFacebook\nTwitter",
+        "Floods hit the north of the country on Monday. Related Topics Floods Asia",
+        "Floods hit the north of the country on Monday. Back to top",
+    ],
+)
+def test_chrome_at_either_edge_of_a_body_goes_entirely(text: str) -> None:
+    assert _fix(text)[0] == "Floods hit the north of the country on Monday."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Home prices fell for the third month in a row.",
+        "Home Health Care Inc said on Monday it would cut jobs.",
+        "World leaders met in Paris on Monday.",
+        "NATO Allies met on Monday in Brussels.",
+        "Floods hit.\nThe minister will travel to Asia on Monday.\nAfrica is next.",
+        "Floods hit the north on Monday. Share prices fell.",
+    ],
+)
+def test_section_and_button_words_inside_the_text_stay(text: str) -> None:
+    assert _fix(text)[0] == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Published 12 May 2023\nFloods hit the north.", "Floods hit the north."),
+        ("Updated: 14:32 GMT, 3 June\nFloods hit the north.", "Floods hit the north."),
+        ("Floods hit.\nImage source, Getty Images\nRescuers came.", "Floods hit.\nRescuers came."),
+        ("2023\nThe year began with floods.", "2023\nThe year began with floods."),
+        ("Updated figures show growth of 3%.", "Updated figures show growth of 3%."),
+    ],
+)
+def test_date_and_credit_lines_go_but_figures_and_sentences_stay(text: str, expected: str) -> None:
+    assert _fix(text)[0] == expected

@@ -31,3 +31,17 @@ def test_misdecoded_text_is_repaired_word_by_word(text: str, expected: str, rule
 def test_correct_accents_quotes_and_symbols_are_left_alone() -> None:
     text = "Sunday’s naïve café in Zürich, Kraków and São Paulo cost €5 or £10 — AT&T, R&D, Ärger…"
     assert _fix(text) == (text, [])
+
+
+@pytest.mark.parametrize(
+    "text", ["NESTLÉ® products were recalled.", "CAFÉ™ and TOYOTA® are trademarks.", "The ÉCOLE® brand."]
+)
+def test_valid_text_that_ftfy_could_re_decode_is_left_as_written(text: str) -> None:
+    assert _fix(text) == (text, [])  # `NESTLÉ®` is not mojibake of `NESTLɮ`: nothing is measurably better
+
+
+def test_a_word_ftfy_fixes_in_part_is_finished_in_the_same_pass() -> None:
+    # Found by the idempotence property: ftfy fixed `â€™` and left `Â¹` for a second run to find.
+    fixed, _ = _fix("theFrance Agency´Â¹donâ€™t")
+    assert fixed == "theFrance Agency´¹don’t"
+    assert _fix(fixed) == (fixed, [])

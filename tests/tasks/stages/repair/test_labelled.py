@@ -60,3 +60,41 @@ def test_each_repair_is_of_its_category_and_names_the_input_it_replaced() -> Non
 def test_clean_sentence_is_left_alone(case: dict) -> None:
     result = repair(case["text"], case["source_lang"])
     assert (result.text, result.changes, result.flags) == (case["text"], [], [])
+
+
+GENERAL = load_jsonl(DATA / "repair" / "generalisation.jsonl")
+# Held-back cases were written for wordings (and some institutions) the tables were not written from,
+# and run once before any rule was changed for them; their floor is lower on purpose (see docs/repair.md).
+FLOORS = {"table": 0.95, "held-back": 0.8}
+
+
+def _general(case: dict) -> bool:
+    result = _repair_with_original(case["text"], case["source_lang"], case.get("original"))
+    if result.text != case.get("expected", case["text"]):
+        return False
+    if "flag" not in case:
+        return True
+    start = case["text"].index(case["flag"]["text"])
+    end = start + len(case["flag"]["text"])
+    kind = "untranslated" if case["category"] == "untranslated" else "false_friend"
+    return any(f["kind"] == kind and f["start"] <= start and f["end"] >= end for f in result.flags)
+
+
+@cache
+def _repair_with_original(text: str, source_lang: str | None, original: str | None) -> Repaired:
+    return _repair(text, source_lang, original=original)
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_recall_on_the_generalisation_cases(name: str) -> None:
+    cases = [c for c in GENERAL if c["set"] == name]
+    assert len(cases) >= 30
+    missed = [c["id"] for c in cases if not _general(c)]
+    assert 1 - len(missed) / len(cases) >= FLOORS[name], missed
+
+
+def test_generalisation_changes_name_the_input_they_replaced() -> None:
+    for case in GENERAL:
+        result = _repair_with_original(case["text"], case["source_lang"], case.get("original"))
+        for change in result.changes:
+            assert case["text"][change["start"] : change["end"]] == change["before"], case["id"]

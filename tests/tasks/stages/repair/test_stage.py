@@ -79,3 +79,37 @@ def test_repair_record_maps_one_jsonl_object() -> None:
         ],
         "flags": [],
     }
+
+
+def test_a_translated_article_uses_its_own_original_as_evidence() -> None:
+    translation = Translation("Strike", "The Great Thing voted on the budget.", "m", "b")
+    article = _article("Streik", "Stortinget stemte over budsjettet.", "no", translation)
+    [repaired] = repair_articles([article], RepairConfig())
+    assert repaired.repair.body == "The Storting voted on the budget."
+    [change] = [c for c in repaired.repair.changes if c["kind"] == "entity_calque"]
+    assert "Stortinget" in change["reason"] and change["field"] == "body"
+
+
+def test_a_story_mates_original_handed_in_is_evidence_for_an_english_article() -> None:
+    article = _article("Budget vote", "The Great Thing voted on the budget.", "en")
+    [alone] = repair_articles([article], RepairConfig())
+    assert alone.repair.body == "The Great Thing voted on the budget."
+    [given] = repair_articles(
+        [article], RepairConfig(), originals={"a1": "Stortinget stemte over budsjettet."}
+    )
+    assert given.repair.body == "The Storting voted on the budget."
+
+
+def test_an_english_original_keeps_its_deliberate_repetition() -> None:
+    body = "It was really really really good, she said. The leader of of the party spoke."
+    [repaired] = repair_articles([_article("Review", body, "en")], RepairConfig())
+    assert (
+        repaired.repair.body == "It was really really really good, she said. The leader of the party spoke."
+    )
+
+
+def test_repair_record_takes_an_original_and_records_the_evidence() -> None:
+    out = repair_record(
+        {"id": "x", "source_lang": None, "text": "The Great Thing met.", "original": "Stortinget møttes."}
+    )
+    assert out["text"] == "The Storting met." and "Stortinget" in out["changes"][0]["reason"]
