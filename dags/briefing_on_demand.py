@@ -19,11 +19,18 @@ from tasks.config import load_config
 # a template off the allow-list is refused before any task runs. A relative path (`seeds/...`) is relative to
 # the project; `plan` resolves it and checks it (and any symlink) against the allowed roots again.
 CONFIG = load_config(os.environ.get("BRIEFING_CONFIG") or None)
+# Each pattern starts by refusing any line break: `$` also matches before a final newline in Python's `re`
+# (which Airflow's jsonschema validation uses), so `"desk@example.org\n"` would pass a bare `...$`. A
+# look-ahead, unlike `\Z`, means the same in the ECMA dialect of JSON Schema.
+ONE_LINE = "^(?![\\s\\S]*[\\r\\n])"
 INSIDE_ROOTS = (
-    "^(?!.*(^|/)\\.\\.(/|$))(("
+    ONE_LINE
+    + "(?!.*(^|/)\\.\\.(/|$))(("
     + "|".join(re.escape(r) for r in CONFIG.ingest.allowed_roots)
     + ")(/.*)?|[^/~].*)$"
 )
+LANGUAGE = ONE_LINE + "[a-z]{2}$"
+RECIPIENT = ONE_LINE + "[^\\s@]+@[^\\s@]+$"
 
 
 @dag(
@@ -46,14 +53,14 @@ INSIDE_ROOTS = (
         "languages": Param(
             [],
             type="array",
-            items={"type": "string", "pattern": "^[a-z]{2}$"},
+            items={"type": "string", "pattern": LANGUAGE},
             description="ISO 639-1 languages to accept; empty means the configured list.",
         ),
         "recipients": Param(
             [],
             type="array",
-            items={"type": "string", "format": "email", "pattern": "^[^\\r\\n]+$"},
-            description="Who receives the digest; empty means the configured recipients.",
+            items={"type": "string", "format": "email", "pattern": RECIPIENT},
+            description="Who receives the digest (on the allowed domains); empty means the configured recipients.",
         ),
         "template": Param(
             "digest", type="string", enum=CONFIG.render.templates, description="Digest template."

@@ -42,7 +42,8 @@ def _no_retry_for_missing_models(step, *call_args):
 def plan(on_demand: bool = False) -> dict[str, Any]:
     """Turn the run's params into run arguments, refusing bad ones before any work starts."""
     from tasks.config import load_config
-    from tasks.delivery.deliver import DeliveryError, validate_recipient
+    from tasks.delivery.deliver import DeliveryError
+    from tasks.delivery.recipients import check_recipients
     from tasks.pipeline import RunParameterError, check_inputs, parse_date
 
     context = get_current_context()
@@ -54,12 +55,17 @@ def plan(on_demand: bool = False) -> dict[str, Any]:
         run_date = params.get("date") or (context.get("logical_date") or context["dag_run"].run_after).date()
         args: dict[str, Any] = {"config": config_path, "date": parse_date(str(run_date)), "name": None}
         if on_demand:
+            overrides["fetch"] = {"record_seen": False}  # never changes what a later daily run reports
             if params.get("inputs"):
                 overrides["input"] = check_inputs(params["inputs"], config.ingest.allowed_roots)
             if params.get("languages"):
                 overrides["detect"] = {"languages": params["languages"]}
             if params.get("recipients"):
-                overrides["deliver"] = {"recipients": [validate_recipient(r) for r in params["recipients"]]}
+                mail = config.deliver
+                recipients = check_recipients(
+                    params["recipients"], mail.allowed_recipient_domains, mail.recipients
+                )
+                overrides["deliver"] = {"recipients": recipients}
             template = params.get("template") or "digest"
             if template not in config.render.templates:
                 raise RunParameterError(f"template {template!r} is not allowed")

@@ -218,6 +218,14 @@ def run(
             metavar="N", help="Processes that run the shards of a stage in parallel (0: one per core)."
         ),
     ] = 0,
+    on_demand: Annotated[
+        bool,
+        typer.Option(
+            "--on-demand",
+            help="An editor's run: outputs in OUT/<date>_on-demand/, and what it reports is not remembered, "
+            "so the next daily run still reports it.",
+        ),
+    ] = False,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
     from tasks.delivery.deliver import validate_recipient
@@ -241,13 +249,15 @@ def run(
         overrides["deliver"] = {"transport": deliver}
     if to:
         overrides.setdefault("deliver", {})["recipients"] = to
+    if on_demand:
+        overrides.setdefault("fetch", {})["record_seen"] = False
     cfg = _config(config, overrides)
     if template not in cfg.render.templates:
         raise RunParameterError(f"template {template!r} is not allowed ({', '.join(cfg.render.templates)})")
     for recipient in cfg.deliver.recipients if cfg.deliver.transport != "none" else []:
         validate_recipient(recipient)
     _check_explicit_models(cfg, explicit)
-    current = open_run(cfg, date)
+    current = open_run(cfg, date, name="on-demand" if on_demand else None)
     paths = run_all(
         current, template=template, force=force, progress=_progress(), workers=workers or os.cpu_count() or 1
     )

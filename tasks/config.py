@@ -3,21 +3,53 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
-import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from tasks.secrets import check_not_masked, mask, masked
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Section(BaseModel):
-    """A config section: unknown keys are errors, so a typo never passes silently."""
+    """A config section: unknown keys are errors, so a typo never passes silently.
+
+    A password in a URL anywhere in it is a secret: masked in every serialised form (config.json, `briefing
+    config`) and in repr and logs; the live value keeps it. Prefer a `${VAR}` reference, read when used.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_serializer(mode="wrap")
+    def _mask_secrets(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return masked(handler(self))
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, masked(value)
+
+    @model_validator(mode="after")
+    def _no_masked_passwords(self) -> Section:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str):
+                    check_not_masked(text, name)
+        return self
 
 
 class IngestConfig(Section):
@@ -26,6 +58,16 @@ class IngestConfig(Section):
         description="Run parameters may only name inputs inside these folders (relative to the config file).",
     )
     max_bytes: int = Field(5_000_000, description="Inputs larger than this are rejected, not truncated.")
+    max_chars: int = Field(
+        100_000,
+        ge=1000,
+        description="Characters of text per article; a longer one is cut at a paragraph end (noted in the manifest).",
+    )
+    max_feed_items: int = Field(
+        200,
+        ge=1,
+        description="Items read from one feed file; the rest are one rejected line in the manifest.",
+    )
     shard_size: int = Field(
         500,
         ge=1,
@@ -60,6 +102,30 @@ class FetchConfig(Section):
         2, ge=1, description="Requests in flight at once to one host, per source."
     )
     max_items: int = Field(30, ge=1, description="Items taken from a feed whose source sets no `limit`.")
+    max_feed_entries: int = Field(
+        5000, ge=1, description="A feed with more items than this is rejected unparsed (parsing is the cost)."
+    )
+    allow_private_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks (CIDR) that may be fetched although not public, e.g. an internal feed host "
+        '`["10.20.0.0/16"]`; every other loopback, private, link-local or reserved address is refused.',
+    )
+    record_seen: bool = Field(
+        True,
+        description="Remember what this run reported (seen-store, feed state); on-demand runs set it to false "
+        "so they never change what a later daily run reports.",
+    )
+
+    @field_validator("allow_private_networks")
+    @classmethod
+    def _cidr(cls, value: list[str]) -> list[str]:
+        networks = []
+        for cidr in value:
+            try:
+                networks.append(str(ipaddress.ip_network(cidr.strip(), strict=False)))
+            except ValueError:
+                raise ValueError(f"not a network in CIDR form like 10.20.0.0/16: {cidr!r}") from None
+        return networks
 
 
 class DetectConfig(Section):
@@ -207,11 +273,17 @@ class DeliverConfig(Section):
     transport: str = Field(
         "outbox",
         description="`none`, `outbox` (files in outbox_dir), `outbox:DIR`, an smtp:// or smtps:// URL, "
-        "or `airflow:CONN_ID` (an Airflow connection, in the DAGs).",
+        "or `airflow:CONN_ID` (an Airflow connection, in the DAGs). Give a password as a reference, "
+        "`smtps://user:${SMTP_PASSWORD}@host` or `${BRIEFING_SMTP_URL}`: read from the environment when sending.",
     )
     outbox_dir: str = Field("", description="Folder for `.eml` files; empty means `<out>/outbox`.")
     sender: str = "briefing@localhost"
     recipients: list[str] = Field(default_factory=lambda: ["analyst@example.com"])
+    allowed_recipient_domains: list[str] = Field(
+        default_factory=list,
+        description="Domains a triggered run may send to (exact match, e.g. `example.org`); empty: the "
+        "domains of `recipients`. Any other recipient is refused when the run is triggered.",
+    )
     subject: str = "Briefing for {date}"
     unsubscribe_url: str = Field(
         "https://briefing.example.org/unsubscribe?to={recipient}",
@@ -225,11 +297,6 @@ class DeliverConfig(Section):
     retries: int = Field(2, ge=0, le=5, description="Extra attempts after a transient (4xx) failure.")
     retry_backoff: float = Field(2.0, ge=0, description="Seconds before the first retry, doubled each time.")
     smtp_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server.")
-
-    @field_serializer("transport")
-    def _hide_password(self, value: str) -> str:
-        # A password in an SMTP URL never reaches config.json or anything else that serialises a config.
-        return re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", value)
 
 
 class ModelsConfig(Section):
@@ -362,7 +429,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(mask(value), ensure_ascii=False)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):

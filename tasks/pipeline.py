@@ -174,8 +174,9 @@ def run_fetch(run: Run, source: dict) -> list[str]:
 
     src = Source.model_validate({k: v for k, v in source.items() if k != "id"})
     store = Store(run.config.store_url)
+    seen = SeenStore(store, record=run.config.fetch.record_seen)  # on-demand runs only read it
     with timed(run, "fetch", src.id):
-        result = SeenStore(store).apply(fetch_source(src, store, run.config.fetch, run.date), run.date)
+        result = seen.apply(fetch_source(src, store, run.config.fetch, run.date), run.date)
     run.store.store.write_bytes(
         run.store.key("fetched", f"{src.id}.jsonl.gz"), encode(map(to_dict, result.articles))
     )
@@ -194,10 +195,13 @@ def run_ingest(run: Run) -> list[int]:
     """Read the inputs and merge the fetched sources into article shards; returns the shard indices."""
     from tasks.stages.ingest import InputReport, ingest, merge, require_articles
 
+    caps = run.config.ingest
     with timed(run, "ingest"):
         result = ingest(
             run.config.input,
-            max_bytes=run.config.ingest.max_bytes,
+            max_bytes=caps.max_bytes,
+            max_chars=caps.max_chars,
+            max_feed_items=caps.max_feed_items,
             exclude=[run.config.out, run.config.store_url],
             default_date=run.date,
         )
@@ -210,7 +214,7 @@ def run_ingest(run: Run) -> list[int]:
             lines = [InputReport(**line) for line in run.store.get_json(f"fetch/{source['id']}.json")]
             fetched = _fetched(run, source["id"])
             ids = [line.article_id for line in lines if line.status == "included" and line.article_id]
-            result = merge(result, [fetched[i] for i in ids if i in fetched], lines)
+            result = merge(result, [fetched[i] for i in ids if i in fetched], lines, max_chars=caps.max_chars)
         size = run.config.ingest.shard_size
         folder = run.shards("ingest")
         downstream = [s.name for s in ARTICLE_STAGES]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from tasks.config import Config, ConfigError
 from tasks.pipeline import Run, parse_date
+from tasks.secrets import mask
 
 # What each stage command needs an earlier stage to have written (run store names).
 NEEDS = {
@@ -48,16 +51,19 @@ def recorded_config(config: Config, date: str | None) -> Config:
     if not run.outputs.exists(f"{day}/config.json"):
         raise NoSuchRun(f"no run {day} in {config.out}: start it with `briefing run --date {day}`")
     try:
-        recorded = Config.model_validate_json(run.read_output("config.json"))
+        data = json.loads(run.read_output("config.json"))
     except ValueError as exc:
         raise ConfigError(f"the recorded configuration of run {day} cannot be read: {exc}") from exc
-    if "***@" in recorded.deliver.transport:  # config.json never holds a password: take it from the config
-        if config.model_dump()["deliver"]["transport"] != recorded.deliver.transport:
+    recorded_transport = str((data.get("deliver") or {}).get("transport", ""))
+    if "***@" in recorded_transport:
+        # config.json never holds a password: take it from the same configuration, given again.
+        if mask(config.deliver.transport) != recorded_transport:
             raise ConfigError(
-                f"run {day} delivers by {recorded.deliver.transport}, whose password is not recorded: "
+                f"run {day} delivers by {recorded_transport}, whose password is not recorded: "
                 "give the same --config, or --deliver with the full URL"
             )
-        recorded = recorded.model_copy(
-            update={"deliver": recorded.deliver.model_copy(update={"transport": config.deliver.transport})}
-        )
-    return recorded
+        data["deliver"]["transport"] = config.deliver.transport
+    try:
+        return Config.model_validate(data)
+    except ValueError as exc:
+        raise ConfigError(f"the recorded configuration of run {day} cannot be read: {exc}") from exc

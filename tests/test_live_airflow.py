@@ -68,6 +68,7 @@ def live_airflow(tmp_path_factory, tiny_marian, tiny_bart):
         f'input = ["{inputs}"]\nout = "{root / "out"}"\n\n[ingest]\nallowed_roots = ["{inputs}"]\n\n'
         f"[translate]\nnum_beams = 1\n\n[translate.models]\n{models}\n\n"
         f'[summarise]\nmodel = "{tiny_bart}"\nnum_beams = 1\nmin_new_tokens = 4\nmax_new_tokens = 16\n'
+        '\n[deliver]\nallowed_recipient_domains = ["example.org"]\n'
     )
     port, log_port = _free_port(), _free_port()
     env = {
@@ -136,6 +137,7 @@ def test_triggered_run_with_params_succeeds(live_airflow):
         {"template": "../../etc/passwd"},
         {"inputs": ["/etc/passwd"]},
         {"recipients": ["desk@example.org\r\nBcc: everyone@example.org"]},
+        {"recipients": ["desk@example.org\n"]},
     ],
 )
 def test_invalid_params_are_refused_before_any_task_runs(live_airflow, conf):

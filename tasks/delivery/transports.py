@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from tasks.delivery.email_message import DeliveryError, message_bytes
+from tasks.secrets import SecretError, expand
 
 Security = Literal["ssl", "starttls", "auto", "none"]
 
@@ -269,7 +270,15 @@ def smtp_from_connection(
 
 
 def make_transport(spec: str, outbox_dir: str | Path, timeout: float = 30.0) -> Transport | None:
-    """`none`, `outbox`, `outbox:DIR`, `smtp://...` or `smtps://...` as a transport (None: do not send)."""
+    """`none`, `outbox`, `outbox:DIR`, `smtp://...` or `smtps://...` as a transport (None: do not send).
+
+    `${NAME}` references in the spec are read from the environment here, when the transport is made, so
+    the configuration (and every copy of it) holds only the reference.
+    """
+    try:
+        spec = expand(spec, "deliver.transport")
+    except SecretError as exc:
+        raise DeliveryError(str(exc)) from None
     if spec == "none":
         return None
     if spec == "outbox":

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -60,14 +60,76 @@ def safe_link(url: str | None) -> str | None:
         return None
 
 
-def plain(text: str | None) -> str:
-    """Article text as plain text: any markup in it is dropped (script and style with their content)."""
-    import nh3
+class _PlainText(HTMLParser):
+    """Text of a fragment: HTML elements dropped (script and style with their content), anything else that
+    only looks like a tag, `<AI Act>`, kept as the words it is."""
 
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROP_WITH_CONTENT:
+            self.hidden += 1
+        elif not _is_markup(tag, attrs) and not self.hidden:
+            self.parts.append(self.get_starttag_text() or "")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not _is_markup(tag, attrs) and not self.hidden:
+            self.parts.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROP_WITH_CONTENT:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag not in HTML_ELEMENTS and not self.hidden:
+            self.parts.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def _is_markup(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """Whether a start tag is HTML: an HTML element whose attributes are HTML attributes or carry values.
+
+    `<Big Tech>` and `<Data Act>` name elements (big, data) but with a bare word no HTML attribute has:
+    words in a headline, not markup.
+    """
+    if tag not in HTML_ELEMENTS:
+        return False
+    return all(
+        value is not None or name in HTML_ATTRIBUTES or name.startswith(("data-", "aria-"))
+        for name, value in attrs
+    )
+
+
+def _html_names() -> tuple[frozenset[str], frozenset[str]]:
+    from lxml.html import defs
+
+    # lxml's lists of HTML elements and attributes, and the newer or obsolete ones they lack.
+    elements = "bdi data dialog frame main noembed noframes picture plaintext rb rtc search slot template xmp"
+    attributes = "async autofocus autoplay controls defer download hidden inert loop muted open playsinline"
+    return (
+        frozenset(defs.tags) | frozenset(elements.split()),
+        frozenset(defs.safe_attrs) | frozenset(defs.event_attrs) | frozenset(attributes.split()),
+    )
+
+
+HTML_ELEMENTS, HTML_ATTRIBUTES = _html_names()
+_DROP_WITH_CONTENT = frozenset({"script", "style", "template"})
+
+
+def plain(text: str | None) -> str:
+    """Article text as plain text: HTML elements in it are dropped (script and style with their content);
+    words that merely look like a tag (`EU passes <AI Act>`) stay."""
     text = text or ""
-    # Decoding entities can reveal markup (`&lt;script&gt;`), so strip and decode until nothing changes.
+    # Decoding entities can reveal markup (`&lt;script&gt;`), so parse and decode until nothing changes.
     for _ in range(8):
-        stripped = html.unescape(nh3.clean(text, tags=set(), clean_content_tags={"script", "style"}))
+        parser = _PlainText()
+        parser.feed(text)
+        parser.close()
+        stripped = "".join(parser.parts)
         if stripped == text:
             break
         text = stripped

@@ -43,9 +43,12 @@ def _status(record: dict[str, Any] | None, text: str, date: str) -> Status:
 class SeenStore:
     """One record per canonical URL (else per source): dates first reported, and the text's fingerprint."""
 
-    def __init__(self, store: Store, prefix: str = "seen") -> None:
+    def __init__(self, store: Store, prefix: str = "seen", *, record: bool = True) -> None:
         self.store = store
         self.prefix = prefix
+        # False for on-demand runs: they read what daily runs reported but never add to it, so an editor's
+        # run (or one back-dated) cannot make the next daily digest drop an article as already reported.
+        self.writes = record
 
     def _key(self, article: Article) -> str:
         identity = normalise_url(article.url) if article.url else f"source:{article.source}"
@@ -61,7 +64,9 @@ class SeenStore:
         return _status(self.record(article), fingerprint(article), date)
 
     def remember(self, article: Article, date: str) -> None:
-        """Record that this article (this text) was reported on `date`."""
+        """Record that this article (this text) was reported on `date` (nothing when this store only reads)."""
+        if not self.writes:
+            return
         record = self.record(article)
         text = fingerprint(article)
         if record is None:

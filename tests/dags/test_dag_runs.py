@@ -27,6 +27,7 @@ def airflow_env(tmp_path_factory, tiny_marian, tiny_bart):
         f'input = ["{SEEDS}"]\nout = "{root / "out"}"\n\n[ingest]\nallowed_roots = ["{SEEDS}", "{root / "extra"}"]\n\n'
         f"[translate]\nnum_beams = 1\n\n[translate.models]\n{models}\n\n"
         f'[summarise]\nmodel = "{tiny_bart}"\nnum_beams = 1\nmin_new_tokens = 4\nmax_new_tokens = 16\n'
+        '\n[deliver]\nallowed_recipient_domains = ["example.com", "example.org"]\n'
     )
     env = {
         **os.environ,
@@ -75,17 +76,25 @@ def test_on_demand_dag_takes_params_and_refuses_bad_ones(airflow_env):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert [e["status"] for e in manifest["inputs"]] == ["included"]
     assert [p.name for p in (out / "outbox" / run_dir.name).iterdir()] == ["editor@example.org.eml"]
+    assert json.loads((run_dir / "config.json").read_text())["fetch"]["record_seen"] is False
 
     for bad in (
         {"inputs": [str(SEEDS.parent / "pyproject.toml")]},
         {"inputs": [str(SEEDS / ".." / "pyproject.toml")]},
         {"template": "../../etc/passwd"},
         {"recipients": ["a@example.org\r\nBcc: victim@example.org"]},
+        {"recipients": ["desk@example.org\n"]},
+        {"languages": ["fr\n"]},
         {"date": "yesterday"},
     ):
         refused = _dags_test(env, "briefing_on_demand", "2026-11-22", "-c", json.dumps(bad))
         assert refused.returncode != 0, bad
         assert "Invalid input for param" in refused.stdout + refused.stderr, bad
+
+    foreign = {"recipients": ["someone@elsewhere.example.net"]}
+    refused = _dags_test(env, "briefing_on_demand", "2026-11-22", "-c", json.dumps(foreign))
+    assert refused.returncode != 0
+    assert "'someone@elsewhere.example.net' is not on an allowed domain" in refused.stdout + refused.stderr
 
     escape = {"inputs": [str(root / "extra" / "escape.txt")]}
     refused = _dags_test(env, "briefing_on_demand", "2026-11-22", "-c", json.dumps(escape))

@@ -124,18 +124,20 @@ def atom(items: list[tuple[str, str, str, str]]) -> bytes:
 
 
 class NewsServer:
-    """A threaded HTTP server on 127.0.0.1 that logs every request and honours conditional GETs."""
+    """A threaded HTTP server on 127.0.0.1 (or another loopback address) that logs every request and honours
+    conditional GETs."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Reply] = {}
         self.hits: list[Hit] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd = ThreadingHTTPServer((host, 0), self._handler())
         self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.port = self.httpd.server_address[1]
+        self.base = f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
 
     def __enter__(self) -> NewsServer:

@@ -247,3 +247,20 @@ def test_out_inside_an_input_folder_is_not_read_back(tmp_path):
         assert result.returncode == 0, result.stderr[-2000:]
     manifest = json.loads((inputs / "out" / "2026-11-25" / "manifest.json").read_text())
     assert [e["source"] for e in manifest["inputs"]] == ["in/a.txt"]
+
+
+@pytest.mark.slow
+def test_an_on_demand_run_has_its_own_outputs_and_does_not_record_what_it_reported(tmp_path):
+    article = tmp_path / "in" / "council.txt"
+    article.parent.mkdir()
+    article.write_text(
+        "Exampleton council votes\n\nThe council voted on Monday to raise the budget by 3 percent.\n"
+    )
+    result = _briefing(
+        "run", "--input", str(article), "--out", str(tmp_path / "out"), "--date", "2026-11-24",
+        "--deliver", "none", "--on-demand",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    config = json.loads((tmp_path / "out" / "2026-11-24_on-demand" / "config.json").read_text())
+    assert config["fetch"]["record_seen"] is False
+    assert not (tmp_path / "out" / "2026-11-24").exists()  # the daily run's outputs are not touched

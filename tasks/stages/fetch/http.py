@@ -18,6 +18,8 @@ import httpx
 
 from tasks.article import Article, article_from_json, stable_id, to_json
 from tasks.config import FetchConfig
+from tasks.stages.caps import feed_entries
+from tasks.stages.fetch.guard import AddressRefused, guarded_transport, parse_networks
 from tasks.stages.fetch.sources import Source, check_url
 from tasks.stages.ingest import (
     IngestResult,
@@ -48,6 +50,10 @@ class FetchError(Exception):
         self.retry_after = retry_after
 
 
+class Refused(FetchError):
+    """A request not made: its host is, or resolves to, an address that is not public (nor allowed)."""
+
+
 @dataclass
 class Response:
     """A complete response: 200 with its body, or 304; `url` is the URL after redirects."""
@@ -63,11 +69,13 @@ class Fetcher:
 
     def __init__(self, config: FetchConfig) -> None:
         self.config = config
+        limits = httpx.Limits(max_connections=MAX_WORKERS, max_keepalive_connections=MAX_WORKERS)
         self.client = httpx.Client(
             headers={"User-Agent": config.user_agent},
             timeout=httpx.Timeout(config.timeout),
             follow_redirects=False,  # followed by hand, so every hop is checked
-            limits=httpx.Limits(max_connections=MAX_WORKERS, max_keepalive_connections=MAX_WORKERS),
+            transport=guarded_transport(parse_networks(config.allow_private_networks), limits),
+            trust_env=False,  # no proxy (it would resolve names itself, past the guard) and no .netrc
         )
         self._hosts: dict[str, threading.Semaphore] = {}
         self._lock = threading.Lock()
@@ -109,7 +117,12 @@ class Fetcher:
             except ValueError as exc:
                 raise FetchError(f"redirected to a URL that is not fetched: {exc}") from None
             with self._host_slot(url):
-                response = self._request(url, headers)
+                try:
+                    response = self._request(url, headers)
+                except Refused as exc:
+                    if url == chain[0]:
+                        raise
+                    raise Refused(f"redirected to {url}: {exc}") from None
             if response.status not in REDIRECT_STATUSES:
                 return response
             url = urljoin(url, response.headers["location"])
@@ -145,6 +158,8 @@ class Fetcher:
                         )
                     chunks.append(chunk)
                 return Response(str(r.url), r.status_code, r.headers, b"".join(chunks))
+        except AddressRefused as exc:
+            raise Refused(str(exc)) from None
         except httpx.TimeoutException as exc:
             kind = re.sub(r"(?<!^)([A-Z])", r" \1", type(exc).__name__).lower()
             raise FetchError(f"{kind} after {self.config.timeout:g} s", retryable=True) from None
@@ -203,8 +218,8 @@ def page_article(name: str, response: Response) -> Article:
 class _Memory:
     """What a source looked like last time: HTTP validators, and per item its fingerprint and article."""
 
-    def __init__(self, store: Store, source: Source) -> None:
-        self.store, self.source = store, source
+    def __init__(self, store: Store, source: Source, record: bool = True) -> None:
+        self.store, self.source, self.record = store, source, record
         self.key = f"http/{source.id}.json"
         state = store.read_json(self.key) if store.exists(self.key) else {}
         self.state: dict[str, Any] = state if state.get("url") == source.url else {}
@@ -240,6 +255,8 @@ class _Memory:
         self, response: Response | None, items: dict[str, dict[str, Any]], new: list[Article], date: str
     ) -> None:
         """Cache new articles, then record the items and (when given) the response's validators."""
+        if not self.record:
+            return  # an on-demand run: what it fetched must not change what the next daily run fetches
         for article in new:
             self.store.write_text(f"http/{self.source.id}/{article.id}.json", to_json(article))
         # A list, not a mapping: the store sorts mapping keys and the feed's order matters.
@@ -259,13 +276,14 @@ class _Memory:
 
 def fetch_source(source: Source, store: Store, config: FetchConfig, date: str) -> FetchResult:
     """Fetch one feed (following its items to their pages) or page; failures are report lines, not exceptions."""
-    memory = _Memory(store, source)
+    memory = _Memory(store, source, record=config.record_seen)
     fetcher = Fetcher(config)
     try:
         try:
             response = fetcher.get(source.url, memory.conditional_headers())
         except FetchError as exc:
-            return FetchResult([], [InputReport(source=source.id, status="rejected", reason=str(exc))])
+            reason = f"refused: {exc}" if isinstance(exc, Refused) else str(exc)
+            return FetchResult([], [InputReport(source=source.id, status="rejected", reason=reason)])
         if response.status == 304:
             return memory.not_modified(date)
         if source.kind == "page":
@@ -308,6 +326,10 @@ class _Item:
 def _feed_source(
     source: Source, memory: _Memory, fetcher: Fetcher, response: Response, config: FetchConfig, date: str
 ) -> FetchResult:
+    entries = feed_entries(response.content)
+    if entries > config.max_feed_entries:
+        reason = f"feed of {entries:,} items, more than the {config.max_feed_entries:,} parsed (fetch.max_feed_entries)"
+        return FetchResult([], [InputReport(source=source.id, status="rejected", reason=reason)])
     try:
         parsed = parse_feed(
             response.content,
@@ -317,25 +339,30 @@ def _feed_source(
         return FetchResult([], [InputReport(source=source.id, status="rejected", reason=str(exc))])
     limit = source.limit or config.max_items
     items: list[_Item] = []
+    keys: set[str] = set()
+    remembered: dict[str, dict[str, Any]] = {}
+    beyond = 0
     for index, entry in enumerate(parsed.entries):
         key = entry.get("id") or entry.get("link") or str(index)
-        if any(i.key == key for i in items):
+        if key in keys:
             continue  # the same item twice in one feed document is one input
+        keys.add(key)
+        if len(items) >= limit:
+            # Past the limit only the key is looked at: no text is extracted and nothing is fetched.
+            if known := memory.items.get(key):
+                remembered[key] = known  # reported on its day; kept so it is never fetched again
+            else:
+                beyond += 1
+            continue
         stamp = entry.get("updated") or entry.get("published") or ""
         fingerprint = stable_id(
             key, entry.get("link") or "", entry.get("title") or "", stamp, entry_text(entry)
         )
         items.append(_Item(key, entry, fingerprint))
-    remembered: dict[str, dict[str, Any]] = {}
     todo = []
-    for position, item in enumerate(items):
+    for item in items:
         known = memory.items.get(item.key)
-        if position >= limit:
-            if known:
-                remembered[item.key] = known  # reported on its day; kept so it is never fetched again
-            else:
-                item.outcome = Rejected(f"beyond the source's limit of {limit} items")
-        elif known and known["entry"] == item.fingerprint and (cached := memory.cached(known["article"])):
+        if known and known["entry"] == item.fingerprint and (cached := memory.cached(known["article"])):
             item.outcome = cached
             remembered[item.key] = known
         else:
@@ -350,11 +377,11 @@ def _feed_source(
     new: list[Article] = []
     report: list[InputReport] = []
     failed = False
-    for position, item in enumerate(items):
+    for item in items:
         name = f"{source.id}#{item.key}"
         if isinstance(item.outcome, Rejected):
             report.append(InputReport(source=name, status="rejected", reason=str(item.outcome)))
-            failed = failed or position < limit
+            failed = True
         elif isinstance(item.outcome, Article):
             article = item.outcome
             articles.append(article)
@@ -364,6 +391,14 @@ def _feed_source(
             if item.key not in remembered:
                 new.append(article)
                 remembered[item.key] = {"entry": item.fingerprint, "article": article.id, "date": date}
+    if beyond:
+        report.append(
+            InputReport(
+                source=source.id,
+                status="rejected",
+                reason=f"{beyond:,} more item{'s' * (beyond != 1)} beyond the source's limit of {limit} items",
+            )
+        )
     # A failed item is not remembered, and without validators the next run gets the whole feed and retries it.
     memory.save(None if failed else response, remembered, new, date)
     return FetchResult(articles=articles, report=report)
@@ -383,6 +418,9 @@ def _item_article(source: Source, feed: Any, item: _Item, fetcher: Fetcher) -> A
         else:
             try:
                 page = page_article(name, fetcher.get(link))
+            except Refused as exc:
+                # Not a failing page but a link into a network that is not fetched: no summary fallback.
+                return Rejected(f"refused: {exc}", source=name)
             except (FetchError, Rejected) as exc:
                 reason = f"page not used: {exc}"
     summary = entry_text(entry)

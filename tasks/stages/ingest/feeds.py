@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tasks.article import Article, stable_id
+from tasks.stages.caps import MAX_FEED_ITEMS
 from tasks.stages.ingest.decode import as_utf8_declared, decode_bytes
 from tasks.stages.ingest.markup import clean, html_to_text, inline_text
 from tasks.stages.ingest.reports import Rejected
@@ -68,12 +69,13 @@ def entry_title(entry: Any, feed: Any, body: str) -> tuple[str, str | None]:
     return first_sentence(body), FALLBACK_NOTE
 
 
-def read_feed(name: str, data: bytes) -> Iterator[Article | Rejected]:
-    """An RSS or Atom feed: one article per item; a feed feedparser cannot read is rejected whole."""
+def read_feed(name: str, data: bytes, *, max_items: int = MAX_FEED_ITEMS) -> Iterator[Article | Rejected]:
+    """An RSS or Atom feed: one article per item, at most `max_items`; a feed feedparser cannot read is
+    rejected whole."""
     parsed = parse_feed(data)
     feed_lang = parsed.feed.get("language")
     outlet = inline_text(parsed.feed.get("title")) or None
-    for index, entry in enumerate(parsed.entries):
+    for index, entry in enumerate(parsed.entries[:max_items]):
         key = entry.get("id") or entry.get("link") or str(index)
         item = f"{name}#{key}"
         body = entry_text(entry)
@@ -103,4 +105,9 @@ def read_feed(name: str, data: bytes) -> Iterator[Article | Rejected]:
             author=inline_text(entry.get("author")) or None,
             lang_hint=entry.get("language") or feed_lang,
             notes=tuple(notes),
+        )
+    if len(parsed.entries) > max_items:
+        extra = len(parsed.entries) - max_items
+        yield Rejected(
+            f"{extra:,} items beyond the {max_items:,} read per feed (ingest.max_feed_items)", name
         )

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from tasks.article import Article, stable_id
+from tasks.stages.caps import MAX_CHARS, MAX_FEED_ITEMS, cap_article
 from tasks.stages.ingest.decode import decode_bytes
 from tasks.stages.ingest.feeds import read_feed
 from tasks.stages.ingest.html import read_html
@@ -40,7 +41,9 @@ def decode_file(data: bytes, markup: str) -> tuple[str, list[str]]:
     return text, decoded.notes
 
 
-def read_file(path: Path, name: str, max_bytes: int) -> Iterator[Article | Rejected]:
+def read_file(
+    path: Path, name: str, max_bytes: int, *, max_feed_items: int = MAX_FEED_ITEMS
+) -> Iterator[Article | Rejected]:
     """Read one input file with the reader for its extension."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -52,7 +55,7 @@ def read_file(path: Path, name: str, max_bytes: int) -> Iterator[Article | Rejec
         raise Rejected(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
     data = path.read_bytes()
     if fmt == "feed":
-        yield from read_feed(name, data)
+        yield from read_feed(name, data, max_items=max_feed_items)
         return
     text, notes = decode_file(data, markup="html" if fmt == "html" else "text")
     if not text.strip():
@@ -95,8 +98,11 @@ def _escapes(path: Path, name: str, inputs: list[Path]) -> bool:
     return False
 
 
-def merge(result: IngestResult, articles: list[Article], report: list[InputReport]) -> IngestResult:
-    """Add articles read elsewhere (fetched sources) to a result; a copy of an earlier article is a duplicate."""
+def merge(
+    result: IngestResult, articles: list[Article], report: list[InputReport], *, max_chars: int = MAX_CHARS
+) -> IngestResult:
+    """Add articles read elsewhere (fetched sources) to a result; a copy of an earlier article is a duplicate,
+    a text longer than `max_chars` is cut (a note says so)."""
     merged = IngestResult(articles=list(result.articles), report=list(result.report))
     by_content = {_content_key(a): a.id for a in merged.articles}
     by_id = {a.id: a for a in articles}
@@ -111,6 +117,9 @@ def merge(result: IngestResult, articles: list[Article], report: list[InputRepor
                 line, status="duplicate", reason=f"same text as article {original}", duplicate_of=original
             )
         else:
+            article, cut = cap_article(article, max_chars)
+            if cut:
+                line = dataclasses.replace(line, notes=[*line.notes, cut])
             merged.articles.append(article)
         merged.report.append(line)
     return merged
@@ -146,10 +155,12 @@ def ingest(
     paths: Iterable[str | Path],
     max_bytes: int = 5_000_000,
     *,
+    max_chars: int = MAX_CHARS,
+    max_feed_items: int = MAX_FEED_ITEMS,
     exclude: Iterable[str | Path] = (),
     default_date: str | None = None,
 ) -> IngestResult:
-    """Read every input; duplicates of an earlier article are reported, not returned twice.
+    """Read every input; duplicates of an earlier article are reported, not returned twice; caps applied.
 
     An article without a date is `received` at its file's modification time (at the latest the run date,
     `default_date`), so ranking does not treat it as the oldest news; folders in `exclude` are not read.
@@ -163,7 +174,7 @@ def ingest(
                 raise Rejected("no such file")
             if _escapes(path, name, inputs):
                 raise Rejected("link to a file outside the input folder")
-            items = list(read_file(path, name, max_bytes))
+            items = list(read_file(path, name, max_bytes, max_feed_items=max_feed_items))
         except Rejected as exc:
             lines.append(InputReport(source=name, status="rejected", reason=str(exc)))
             continue
@@ -182,4 +193,4 @@ def ingest(
                         source=item.source, status="included", article_id=item.id, notes=list(item.notes)
                     )
                 )
-    return merge(IngestResult(articles=[], report=[]), articles, lines)
+    return merge(IngestResult(articles=[], report=[]), articles, lines, max_chars=max_chars)

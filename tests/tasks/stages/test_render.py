@@ -264,6 +264,22 @@ def test_untrusted_text_is_made_plain_then_escaped():
     assert "onerror" not in "".join(parts.values()) and "alert(" not in "".join(parts.values())
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("EU passes <AI Act> after vote", "EU passes <AI Act> after vote"),
+        ("EU passes &lt;AI Act&gt; after vote", "EU passes <AI Act> after vote"),
+        ("Parliament debates <Big Tech> rules <b>today</b>", "Parliament debates <Big Tech> rules today"),
+        ("<p>Vote on <Data Act></p><script>alert(1)</script>", "Vote on <Data Act>"),
+        ("Unclosed <em", "Unclosed <em"),
+        ("The <Big one> arrives", "The <Big one> arrives"),
+        ("<b onclick>bold</b> <i class=x>it</i>", "bold it"),
+    ],
+)
+def test_words_that_merely_look_like_tags_are_kept(text, expected):
+    assert plain(text) == expected
+
+
 @pytest.mark.parametrize("name", ["base", "../digest", "digest/../../etc", "Digest", "partials/story", ""])
 def test_template_names_must_be_plain_and_allowed(name):
     context = digest_context(*sample_records(), "2026-11-24", 0, "Briefing")

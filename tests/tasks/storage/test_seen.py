@@ -12,7 +12,9 @@ from tasks.storage.store import Store
 from tests.support.newsserver import NewsServer, Reply, news_site, page, wire_feed, wire_items
 
 D1, D2, D3 = "2026-11-24", "2026-11-25", "2026-11-26"
-CONFIG = FetchConfig(timeout=0.5, retries=0, backoff=0, max_bytes=1_000_000)
+CONFIG = FetchConfig(
+    timeout=0.5, retries=0, backoff=0, max_bytes=1_000_000, allow_private_networks=["127.0.0.1/32"]
+)
 
 
 def article(
@@ -154,3 +156,28 @@ def test_incremental_runs_across_two_dates_over_http(tmp_path):
         day3, report3, hits = run(D3)
         assert day3 == [] and hits == ["/live/sequia.html", "/rss.xml"]
         assert [line.status for line in report3.values()] == ["seen", "seen"]
+
+
+def test_an_on_demand_run_reads_the_seen_store_but_never_changes_what_a_daily_run_reports(tmp_path):
+    store = Store(str(tmp_path / "store"))
+    with NewsServer() as site:
+        news_site(site)
+        source = Source(kind="feed", url=site.url("/rss.xml"), name="Wire")
+        on_demand = CONFIG.model_copy(update={"record_seen": False})
+
+        def run(date, config, record=True):
+            result = SeenStore(store, record=record).apply(fetch_source(source, store, config, date), date)
+            return {line.source: line.status for line in result.report}
+
+        # An editor's run, and one back-dated a week: both see all four articles...
+        assert set(run(D2, on_demand, record=False).values()) == {"included"}
+        assert set(run("2026-11-18", on_demand, record=False).values()) == {"included"}
+        assert store.keys("seen") == [] and not store.exists(f"http/{source.id}.json")
+        # ...and the daily runs after them still report every one of them, then remember them.
+        site.reset_log()
+        daily = run(D2, CONFIG)
+        assert list(daily.values()) == ["included"] * 4
+        assert [h.status for h in site.hits if h.path == "/rss.xml"] == [200]  # no 304 from their state
+        assert set(run(D3, CONFIG).values()) == {"seen"}
+        # An on-demand run after the daily one reads what it reported.
+        assert set(run(D3, on_demand, record=False).values()) == {"seen"}

@@ -1,4 +1,5 @@
 import time
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ CONFIG = FetchConfig(
     max_bytes=1_000_000,
     max_redirects=3,
     user_agent="briefing-test/1",
+    allow_private_networks=["127.0.0.1/32"],  # the test site; every other private address stays refused
 )
 DAY1, DAY2 = "2026-11-24", "2026-11-25"
 
@@ -208,11 +210,116 @@ def test_the_item_limit_and_the_per_host_concurrency_limit(site, store):
     result = fetch_source(feed(site, "/rss.xml", limit=3), store, config, DAY1)
     elapsed = time.monotonic() - started
     assert [r.status for r in result.report] == ["included", "included", "included", "rejected"]
-    assert result.report[3].reason == "beyond the source's limit of 3 items"
-    assert result.report[3].source.endswith("#wire-en")
+    # Items past the limit are one line for the source, not one per item (a feed may hold 100,000).
+    assert result.report[3].reason == "1 more item beyond the source's limit of 3 items"
+    assert result.report[3].source == feed(site, "/rss.xml", limit=3).id
     assert site.count("/en/library-reopens.html") == 0
     assert site.max_in_flight == 2  # pages in parallel, but never more than two at once on one host
     assert elapsed >= 0.3  # three pages, two at a time: at least two rounds
+
+
+SECRET = "ami-0secret-instance-credentials"
+
+
+@pytest.fixture
+def inside():
+    """A second server on another loopback address, which is not on the allow-list: an internal host."""
+    with NewsServer("127.0.0.2") as server:
+        server.routes["/latest/meta-data/"] = Reply(
+            body=f"<html><body><h1>Metadata</h1><p>{SECRET} {SECRET}</p><p>{SECRET}</p></body></html>".encode()
+        )
+        yield server
+
+
+def test_item_links_into_a_network_not_allowed_are_refused_even_when_the_feed_is_allowed(site, inside, store):
+    secret_path = f"{inside.port}/latest/meta-data/"
+    site.routes["/to-inside"] = Reply(302, headers={"Location": f"http://127.0.0.2:{secret_path}"})
+    items = [
+        (
+            "direct",
+            f"http://127.0.0.2:{secret_path}",
+            "Direct",
+            "Direct summary.",
+            "Mon, 23 Nov 2026 07:00:00 GMT",
+        ),
+        (
+            "redirect",
+            site.url("/to-inside"),
+            "Redirect",
+            "Redirect summary.",
+            "Mon, 23 Nov 2026 07:00:00 GMT",
+        ),
+        (
+            "mapped",
+            f"http://[::ffff:127.0.0.2]:{secret_path}",
+            "Mapped",
+            "Mapped.",
+            "Mon, 23 Nov 2026 07:00:00 GMT",
+        ),
+        *wire_items(site.base)[:1],
+    ]
+    site.routes["/mixed.xml"] = wire_feed(site.base, items, '"mixed"')
+
+    result = fetch_source(feed(site, "/mixed.xml", name="Mixed"), store, CONFIG, DAY1)
+
+    report = lines(result)
+    for key, why in (
+        ("direct", "127.0.0.2 is a loopback address"),
+        ("redirect", f"redirected to http://127.0.0.2:{secret_path}: 127.0.0.2 is a loopback address"),
+        ("mapped", "::ffff:127.0.0.2 is a loopback address (it reaches 127.0.0.2)"),
+    ):
+        line = report[f"mixed#{key}"]
+        assert line.status == "rejected" and line.reason.startswith(f"refused: {why}"), line.reason
+        assert "fetch.allow_private_networks" in line.reason
+    assert report["mixed#wire-fr"].status == "included"  # the run goes on
+    assert inside.hits == []  # nothing ever reached the internal host
+    assert site.count("/to-inside") == 1
+    assert not any(SECRET in a.body or SECRET in a.title for a in result.articles)
+    stored = [p.read_text() for p in Path(store.root).rglob("*") if p.is_file()]
+    assert stored and not any(SECRET in text for text in stored)
+
+
+def test_a_source_on_a_private_address_is_refused_unless_its_network_is_allowed(site, store):
+    source = feed(site, "/rss.xml")
+    refused = fetch_source(source, store, FetchConfig(retries=0), DAY1)
+    (line,) = refused.report
+    assert line.status == "rejected"
+    assert line.reason.startswith("refused: 127.0.0.1 is a loopback address; not fetched")
+    assert site.hits == []
+    allowed = FetchConfig(retries=0, allow_private_networks=["127.0.0.0/30"])
+    assert len(fetch_source(source, store, allowed, DAY1).articles) == 4
+
+
+def test_processing_stops_at_the_limit_and_repeated_items_are_one(site, store, monkeypatch):
+    import tasks.stages.fetch.http as http
+
+    items = [(f"item-{i}", "", f"Title {i}", f"Summary number {i}.", "") for i in range(200)]
+    site.routes["/many.xml"] = wire_feed(site.base, items + items[:50], '"many"')
+    texts = []
+    real = http.entry_text
+    monkeypatch.setattr(http, "entry_text", lambda entry: texts.append(entry) or real(entry))
+
+    result = fetch_source(feed(site, "/many.xml", name="Many", limit=5), store, CONFIG, DAY1)
+    assert [r.source for r in result.report[:5]] == [f"many#item-{i}" for i in range(5)]
+    assert result.report[5].reason == "195 more items beyond the source's limit of 5 items"
+    assert len(result.report) == 6
+    assert (
+        len(texts) <= 10
+    )  # the text of items past the limit is never extracted (5 fingerprints, 5 summaries)
+
+
+def test_a_feed_with_more_items_than_are_parsed_is_rejected_unparsed(site, store, monkeypatch):
+    import tasks.stages.fetch.http as http
+
+    entry = '<rss:item rdf:about="x"><rss:title>t</rss:title></rss:item>'
+    body = f'<?xml version="1.0"?><rdf:RDF xmlns:rdf="r" xmlns:rss="s">{entry * 60}</rdf:RDF>'
+    site.routes["/huge.rdf"] = Reply(body=body.encode(), content_type="application/rdf+xml")
+    monkeypatch.setattr(http, "parse_feed", lambda *a: pytest.fail("parsed"))
+    result = fetch_source(
+        feed(site, "/huge.rdf"), store, CONFIG.model_copy(update={"max_feed_entries": 50}), DAY1
+    )
+    (line,) = result.report
+    assert line.reason == "feed of 60 items, more than the 50 parsed (fetch.max_feed_entries)"
 
 
 def test_pages_and_feeds_are_decoded_by_their_http_charset_or_by_detection(site, store):
