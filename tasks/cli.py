@@ -222,6 +222,7 @@ def run(
         bool,
         typer.Option(
             "--on-demand",
+            metavar="",
             help="An editor's run: outputs in OUT/<date>_on-demand/, and what it reports is not remembered, "
             "so the next daily run still reports it.",
         ),
