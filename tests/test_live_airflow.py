@@ -183,6 +183,7 @@ def test_the_readme_rest_example_gets_a_token_and_triggers_a_run(live_airflow):
         .replace(".airflow/", f"{root / 'airflow'}/")
         .replace(".venv/bin/python", sys.executable)
         .replace('"inputs": ["seeds"]', f'"inputs": ["{inputs}"]')
+        .replace("editor@example.com", "editor@example.org")  # this Airflow allows only example.org
     )
     before = api.get("/api/v2/dags/briefing_on_demand/dagRuns")["total_entries"]
     result = subprocess.run(
@@ -190,6 +191,6 @@ def test_the_readme_rest_example_gets_a_token_and_triggers_a_run(live_airflow):
     )
     assert result.returncode == 0, result.stderr
     run = json.loads(result.stdout)
-    assert run["dag_id"] == "briefing_on_demand" and run["conf"]["recipients"] == ["editor@example.com"]
+    assert run["dag_id"] == "briefing_on_demand" and run["conf"]["recipients"] == ["editor@example.org"]
     assert api.get("/api/v2/dags/briefing_on_demand/dagRuns")["total_entries"] == before + 1
     assert _wait_for(api, run["dag_run_id"]) == "success"
