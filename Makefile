@@ -12,14 +12,15 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export TRANSFORMERS_VERBOSITY := error
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint clean chromium airflow airflow-stop
+.PHONY: install run test lint clean chromium cluster-packages airflow airflow-celery airflow-stop
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-cluster.txt constraints.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt -r requirements-cluster.txt \
+		-c constraints.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
@@ -37,7 +38,7 @@ run: $(STAMP) $(AIRFLOW_HOME)/airflow.db
 	@echo "Digest: $(CURDIR)/out/$(DATE)/digest.html"
 	@cat out/$(DATE)/report.txt  # its last line says what was missing when the run was degraded
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium cluster-packages
 	$(VENV)/bin/pytest
 
 # The browser check needs Debian's chromium; install it when missing and we may (root, apt).
@@ -50,12 +51,25 @@ chromium:
 airflow: $(STAMP)
 	scripts/airflow.sh start
 
+# The same on the CeleryExecutor: PostgreSQL, Redis, API server, scheduler, DAG processor and two Celery workers.
+airflow-celery: $(STAMP) cluster-packages
+	scripts/airflow-celery.sh start
+
+# Stops whichever of the two is running (each stops only the processes it started, by PID).
 airflow-stop:
 	scripts/airflow.sh stop
+	scripts/airflow-celery.sh stop
+
+# PostgreSQL and Redis for the Celery cluster (and its test); installed when missing and we may (root, apt).
+cluster-packages:
+	@{ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1; } \
+		|| { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null) \
+		|| echo "postgresql/redis-server not installed: the Celery cluster test will be skipped"; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf out .airflow .pytest_cache .ruff_cache
+	rm -rf out .airflow .airflow-celery .pytest_cache .ruff_cache

@@ -266,6 +266,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--workdir", type=Path, default=None, help="Keep corpora here (reused when present).")
+    parser.add_argument("--airflow", action="store_true", help="Run `airflow dags test` instead of the CLI.")
     parser.add_argument(
         "--generate", nargs=2, metavar=("N", "DIR"), help="Only write a corpus of N articles."
     )

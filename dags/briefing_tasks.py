@@ -25,7 +25,15 @@ def _run(args: dict[str, Any]):
     from tasks.pipeline import open_run
 
     config = load_config(args.get("config"), args.get("overrides"))
-    return open_run(config, args["date"], args.get("name"))
+    run = open_run(config, args["date"], args.get("name"))
+    if token := args.get("store_token"):
+        from tasks.cluster import StoreNotVisible, check_store_visible
+
+        try:
+            check_store_visible(run.config, run.key, token)
+        except StoreNotVisible as exc:
+            raise AirflowFailException(str(exc)) from exc
+    return run
 
 
 def _no_retry_for_missing_models(step, *call_args):
@@ -74,6 +82,10 @@ def plan(on_demand: bool = False) -> dict[str, Any]:
     except (RunParameterError, DeliveryError, ValueError) as exc:
         raise AirflowFailException(f"run refused: {exc}") from exc
     args["overrides"] = overrides
+    from tasks.cluster import mark_store
+
+    run = _run(args)
+    args["store_token"] = mark_store(run.config, run.key)  # every later task checks it sees this store
     return args
 
 

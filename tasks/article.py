@@ -120,6 +120,34 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Track:
+    """Where a story sits in a track of days: the first day it was seen, its day count and what is new today."""
+
+    id: str
+    first_seen: str
+    day: int = 1  # days on which the track appeared, today included
+    previous: str | None = None  # the track's story on its latest earlier day
+    previous_date: str | None = None
+    link_score: float = 0.0
+    dates: tuple[str, ...] = ()  # earlier dates of the track, oldest first
+    status: str = "new"  # new | developing | unchanged (nothing new since yesterday's full report)
+    new_sources: tuple[str, ...] = ()
+    new_languages: tuple[str, ...] = ()
+    new_anchors: tuple[str, ...] = ()  # names and numbers not in the track's previous day
+
+
+@dataclass(frozen=True)
+class Rising:
+    """Why a story is rising: its article count today against the baseline it beat."""
+
+    kind: str  # surge (a track above its recent average) | large-new (a new story larger than most today)
+    articles: int
+    baseline: float
+    ratio: float
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Story:
     """Articles about one event, with the reason they were grouped."""
 
@@ -134,11 +162,20 @@ class Story:
     # Language-neutral keys of the story's names and numbers (`bkt` for Baghdad in any script, `#2500`),
     # most widespread among its members first: what links it to the same story on another day.
     anchors: tuple[str, ...] = ()
+    track: Track | None = None
+    rising: Rising | None = None
 
 
 def _from_dict(cls: type, data: dict[str, Any]) -> Any:
     """Rebuild a frozen dataclass (and its nested records) from `dataclasses.asdict` output."""
-    nested = {"detection": Detection, "repair": Repair, "translation": Translation, "summary": Summary}
+    nested = {
+        "detection": Detection,
+        "repair": Repair,
+        "translation": Translation,
+        "summary": Summary,
+        "track": Track,
+        "rising": Rising,
+    }
     kwargs: dict[str, Any] = {}
     names = {f.name for f in dataclasses.fields(cls)}
     for key, value in data.items():

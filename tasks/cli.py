@@ -458,6 +458,55 @@ def deliver_cmd(
         raise typer.Exit(code=3)
 
 
+@app.command(cls=_Command)
+def tracks(
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="Days back to list.")] = 7,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Last day YYYY-MM-DD (default: the latest archived day).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per track.")] = False,
+    config: ConfigOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """List the live tracks: stories that ran on one or more of the last DAYS archived days."""
+    import datetime as dt
+
+    from tasks.stages.tracks import live_tracks
+    from tasks.storage.archive import archived_dates, read_window
+    from tasks.storage.store import Store
+
+    cfg = _config(config, _overrides(out))
+    store = Store(cfg.store_url)
+    try:
+        last = dt.date.fromisoformat(date) if date else None
+    except ValueError as exc:
+        typer.echo(f"error: --date: not a date (YYYY-MM-DD): {date!r}", err=True)
+        raise typer.Exit(code=2) from exc
+    if last is None:
+        known = archived_dates(store)
+        if not known:
+            typer.echo(f"no story archive yet in {cfg.store_url}", err=True)
+            return
+        last = dt.date.fromisoformat(known[-1])
+    window, problems = read_window(store, (last + dt.timedelta(days=1)).isoformat(), days)
+    for problem in problems:
+        typer.echo(f"warning: {problem}", err=True)
+    rows = live_tracks(window)
+    for row in rows:
+        if as_json:
+            _emit(row)
+            continue
+        rising = "  RISING" if row["rising"] else ""
+        # Headlines come from the news: no terminal control sequences reach the screen.
+        headline = "".join(c for c in row["headline"] if c.isprintable())
+        typer.echo(
+            f"{row['track']}  day {row['days']:>2}  {row['first_seen']} .. {row['last_seen']}  "
+            f"{row['articles']:>4} art.  {','.join(row['languages'])}{rising}  {headline}"
+        )
+    if not as_json:
+        typer.echo(f"{len(rows)} track(s) live in the {days} day(s) to {last.isoformat()}")
+
+
 @app.command(name="config", cls=_Command)
 def config_cmd(
     config: ConfigOpt = None,

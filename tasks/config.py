@@ -128,12 +128,25 @@ class FetchConfig(Section):
         return networks
 
 
+# The news languages the translation routing has an opus-mt model for: what detection answers by default.
+DEFAULT_LANGUAGES = (
+    *("ar", "bg", "bs", "ca", "cs", "da", "de", "el", "en", "es", "et", "fa", "fi", "fr", "he", "hi", "hr"),
+    *("hu", "id", "it", "ja", "ko", "lt", "lv", "mk", "nl", "no", "pl", "pt", "ro", "ru", "sk", "sl", "sr"),
+    *("sv", "sw", "th", "tr", "uk", "ur", "vi", "zh"),
+)
+
+
 class DetectConfig(Section):
     languages: list[str] = Field(
-        default_factory=lambda: ["ar", "de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "tr", "zh"],
-        description="Languages the detectors may answer (ISO 639-1).",
+        default_factory=lambda: list(DEFAULT_LANGUAGES),
+        description="Languages the detectors may answer (ISO 639-1); other text is `und`.",
     )
     min_confidence: float = Field(0.7, description="Below this an answer is `und`, reliable: false.")
+    lingua_accuracy: Literal["high", "low"] = Field(
+        "high",
+        description="lingua's models: high (about 850 MB for the default languages) or low (about 80 MB, "
+        "about a point less on two-word phrases).",
+    )
     uncertain_policy: Literal["multilingual", "mark"] = Field(
         "multilingual",
         description="Low-confidence articles: translate with the multilingual model, or only mark them.",
@@ -220,6 +233,37 @@ class StoriesConfig(Section):
         default_factory=dict,
         description='Topics or regions the desk follows, with keywords in any language: `iraq = ["Iraq", "Irak"]`.',
     )
+    track_days: int = Field(
+        7, ge=1, le=60, description="Days back in the story archive a story may continue (link to a track)."
+    )
+    track_threshold: float = Field(
+        0.25,
+        description="A story continues an archived story when their anchor overlap (shared names and numbers, "
+        "weighted as in grouping) reaches this.",
+    )
+    track_anchor_max_stories: int = Field(
+        100,
+        ge=1,
+        description="Anchors found in more archived stories than this are too common to link days by.",
+    )
+    track_anchors: int = Field(
+        80, ge=1, description="Names and numbers kept per archived story (the most widespread first)."
+    )
+    rising_factor: float = Field(
+        2.0,
+        gt=1,
+        description="A track is rising when today's article count is at least this times its recent average.",
+    )
+    rising_percentile: float = Field(
+        90.0,
+        ge=0,
+        le=100,
+        description="A new story is rising when it has more articles than this percentile of today's stories.",
+    )
+    rising_min_articles: int = Field(
+        3, ge=1, description="Fewest articles (republished copies included) of a rising story."
+    )
+    weight_rising: float = Field(1.5, description="Rank bonus of a rising story.")
 
 
 class SummariseConfig(Section):
@@ -267,6 +311,11 @@ class RenderConfig(Section):
         ge=1,
         description="Stories shown in full (and summarised by the model); the page lists the rest compactly.",
     )
+    collapse_unchanged: bool = Field(
+        True,
+        description="Stories reported in full yesterday with nothing new today are listed under "
+        '"Still developing" at the end instead of repeated in full.',
+    )
 
 
 class DeliverConfig(Section):
@@ -294,6 +343,11 @@ class DeliverConfig(Section):
         "resend",
         description="A delivery left pending by a crash: resend with the same Message-ID, or hold it as failed.",
     )
+    resend_updates: bool = Field(
+        False,
+        description="A second run on the same date whose digest changed: mail the updated digest (subject "
+        "`Updated: ...`, threaded to the first message) instead of skipping recipients already sent to.",
+    )
     retries: int = Field(2, ge=0, le=5, description="Extra attempts after a transient (4xx) failure.")
     retry_backoff: float = Field(2.0, ge=0, description="Seconds before the first retry, doubled each time.")
     smtp_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server.")
@@ -311,8 +365,9 @@ class ModelsConfig(Section):
     pool_slots: int = Field(
         1,
         ge=1,
-        description="Airflow pool `briefing_models`: model-loading tasks that may run at once on a worker "
-        "(each holds up to `cache_size` models; about 0.3 GiB per opus-mt model, 1.2 GiB for distilbart).",
+        description="Airflow pool `briefing_models`: model-loading tasks that may run at once across the whole "
+        "cluster, all workers together (each holds up to `cache_size` models; about 0.3 GiB per opus-mt model, "
+        "1.2 GiB for distilbart); see docs/scaling.md.",
     )
 
 

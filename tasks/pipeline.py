@@ -246,8 +246,10 @@ def run_stories(run: Run) -> list[int]:
     with timed(run, "stories"):
         articles = {a.id: a for a in run.store.articles(final_article_stage())}
         stories = stage.step(articles.values(), run.context)
+        stories = _link_tracks(run, stories, articles)
         run.store.store.write_bytes(run.store.key("stories.jsonl.gz"), encode(map(to_dict, stories)))
-        top = stories[: run.config.render.max_stories]
+        # Stories listed under "Still developing" are not shown in full, so they need no summary.
+        top = [s for s in stories if not _collapsed(run, s)][: run.config.render.max_stories]
         size = run.config.summarise.stories_per_shard
         folder = run.shards("stories")
         count = math.ceil(len(top) / size)
@@ -259,6 +261,25 @@ def run_stories(run: Run) -> list[int]:
             _replace_shard(run, folder, index, encode(rows), ["summarise"])
         _drop_shards_from(run, ["summarise", "stories"], count)
     return list(range(count))
+
+
+def _link_tracks(run: Run, stories: list[Story], articles: dict[str, Article]) -> list[Story]:
+    """Tracks: the day's stories linked to the story archive's earlier days, re-ranked; the day archived.
+
+    A named (on-demand) run reads the archive but never replaces the daily shard.
+    """
+    from tasks.stages.tracks import track_day
+
+    stories, problems = track_day(
+        stories, articles, run.store.store, run.date, run.config.stories, write=run.key == run.date
+    )
+    run.store.put_json("tracks.json", {"archive_problems": problems})
+    return stories
+
+
+def _collapsed(run: Run, story: Story) -> bool:
+    """Whether the digest lists the story under "Still developing" instead of in full."""
+    return bool(run.config.render.collapse_unchanged and story.track and story.track.status == "unchanged")
 
 
 def _member_ids(story: Story) -> list[str]:
@@ -293,6 +314,27 @@ def _article_entry(article: Article) -> dict[str, Any]:
     }
 
 
+def track_fields(story: Story) -> dict:
+    """The manifest's `track` and `rising` of a story."""
+    track = story.track
+    return {
+        "track": None
+        if track is None
+        else {
+            "id": track.id,
+            "first_seen": track.first_seen,
+            "day": track.day,
+            "previous": track.previous,
+            "link_score": track.link_score,
+            "status": track.status,
+            "new_sources": list(track.new_sources),
+            "new_languages": list(track.new_languages),
+            "new_anchors": list(track.new_anchors),
+        },
+        "rising": asdict(story.rising) if story.rising else None,
+    }
+
+
 def manifest(run: Run, stories: list[Story]) -> dict:
     """Every input with its status and reason, and what each stage did to each included article (streamed)."""
     story_of = {a: s.id for s in stories for a in s.article_ids}
@@ -324,18 +366,24 @@ def manifest(run: Run, stories: list[Story]) -> dict:
             "summary_method": s.summary.method if s.summary else None,
             "summary_model": s.summary.model if s.summary else None,
             "summary_chunks": s.summary.chunks if s.summary else 0,
+            **track_fields(s),
         }
         for s in stories
     ]
-    return {"run": run.key, "date": run.date, "inputs": entries, "stories": story_lines}
+    report = {"run": run.key, "date": run.date, "inputs": entries, "stories": story_lines}
+    if run.store.store.exists(run.store.key("tracks.json")):
+        report["archive_problems"] = run.store.get_json("tracks.json")["archive_problems"]
+    return report
 
 
-def _more_stories(stories: list[Story], shown: int) -> list[dict[str, Any]]:
-    """The stories past the digest's top ones, compactly: headline and how many sources."""
+def _more_stories(stories: list[Story], listed: set[str]) -> list[dict[str, Any]]:
+    """The stories not already in the digest (in full or under "Still developing"), compactly."""
     from tasks.stages.render import plain
 
     return [
-        {"id": s.id, "headline": plain(s.headline), "sources": len(s.article_ids)} for s in stories[shown:]
+        {"id": s.id, "headline": plain(s.headline), "sources": len(s.article_ids)}
+        for s in stories
+        if s.id not in listed
     ]
 
 
@@ -358,13 +406,22 @@ def run_render(run: Run, template: str = "digest") -> dict[str, str]:
         report["degraded"] = missing.as_dict()
         included = [e for e in report["inputs"] if e.get("lang") is not None and e["status"] == "included"]
         rejected = sum(1 for e in report["inputs"] if e["status"] == "rejected")
-        context = digest_context(shown, members, run.date, rejected, run.config.render.title, missing=missing)
+        collapsed = [s for s in everything if _collapsed(run, s) and s.id not in summarised]
+        context = digest_context(
+            shown + collapsed,
+            members,
+            run.date,
+            rejected,
+            run.config.render.title,
+            collapse_unchanged=run.config.render.collapse_unchanged,
+            missing=missing,
+        )
         langs = Counter(e["lang"] for e in included)
         context["counts"].update(
             stories=len(everything), articles=len(included), languages=len(set(langs) - {"und"})
         )
         context["languages"] = [language_name(lang) for lang in sorted(langs) if lang != "und"]
-        context["more_stories"] = _more_stories(everything, len(shown))
+        context["more_stories"] = _more_stories(everything, {s.id for s in shown + collapsed})
         parts = render_digest(context, template, run.config.render.templates)
         run.store.put_json("digest.json", parts)
         paths = {name: run.write_output(name, content) for name, content in parts.items()}
@@ -416,6 +473,7 @@ def run_deliver(
             ledger_for(Store(run.config.store_url)),
             unsubscribe_url=cfg.unsubscribe_url,
             pending_policy=cfg.pending_policy,
+            resend_updates=cfg.resend_updates,
             retries=cfg.retries,
             backoff=cfg.retry_backoff,
         )

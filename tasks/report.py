@@ -35,6 +35,17 @@ def run_report(manifest: dict, timings: dict[str, float], outputs: str, run_key:
         f"stages: {len(included)} articles detected, {translated} translated, {repaired} repaired, "
         f"{len(stories)} stories, summaries: " + _counts(Counter(s["summary_method"] for s in stories))
     )
+    tracked = [s["track"] for s in stories if s.get("track")]
+    if tracked:
+        rising = [s for s in stories if s.get("rising")]
+        lines.append(
+            "tracks: "
+            + _counts(Counter(t["status"] for t in tracked))
+            + f"; rising {len(rising)}"
+            + "".join(f"\nrising: {s['headline']}: {s['rising']['reason']}" for s in rising)
+        )
+    for problem in manifest.get("archive_problems", []):
+        lines.append(f"archive: {problem}")
     if timings:
         lines.append("time: " + ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in timings.items()))
     models = sorted({e["translated_by"] for e in included if e.get("translated_by")})

@@ -5,34 +5,46 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any
 
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+|\s+(?=[–—]\s)")
 
 
-@functools.cache
-def _segmenter(lang: str) -> Any:
-    import pysbd
-    from pysbd.languages import LANGUAGE_CODES
-
-    return pysbd.Segmenter(language=lang if lang in LANGUAGE_CODES else "en", clean=False, char_span=True)
+# Sentences of recent texts, by language: stages split the same body more than once (detect, translate,
+# summarise), and splitting is the costly part.
+SPLIT_CACHE = 4096
 
 
 def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
-    """Sentence spans `(start, end)` of one paragraph, by pysbd for the language (English rules otherwise).
+    """Sentence spans `(start, end)` of a text, by the language's rules (sentencex; English rules otherwise).
 
     Spans are in order, stripped of surrounding whitespace, and together cover every non-space character.
     """
+    return list(_split(text, lang))
+
+
+@functools.lru_cache(maxsize=SPLIT_CACHE)
+def _split(text: str, lang: str) -> tuple[tuple[int, int], ...]:
+    import sentencex
+
     spans: list[tuple[int, int]] = []
-    cursor = 0
-    for sent in _segmenter(lang).segment(text):
-        stripped = sent.sent.strip()
-        # pysbd's offsets drift when a sentence occurs twice; searching on from the last end cannot.
-        start = text.find(stripped, cursor) if stripped else -1
-        if start >= 0:
-            spans.append((start, start + len(stripped)))
-            cursor = start + len(stripped)
-    return _cover(text, spans)
+    for found in sentencex.get_sentence_boundaries(lang, text):
+        piece = text[found["start_index"] : found["end_index"]]
+        stripped = piece.strip()
+        if not stripped:
+            continue
+        start = found["start_index"] + len(piece) - len(piece.lstrip())
+        end = start + len(stripped)
+        if spans and _ends_with_initial(text[spans[-1][0] : spans[-1][1]]):
+            spans[-1] = (spans[-1][0], end)  # "M. Dupont", "J. Smith": an initial, not a sentence end
+        else:
+            spans.append((start, end))
+    return tuple(_cover(text, spans))
+
+
+def _ends_with_initial(sentence: str) -> bool:
+    """Whether a sentence ends in a single capital letter and a full stop (an initial or a title)."""
+    last = sentence.rsplit(None, 1)[-1]
+    return len(last) == 2 and last[0].isupper() and last[1] == "."
 
 
 def _cover(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

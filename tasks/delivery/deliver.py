@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal
 
-from tasks.delivery.email_message import DeliveryError, build_message, validate_address
+from tasks.delivery.email_message import DeliveryError, build_message, mark_update, validate_address
 from tasks.delivery.transports import (
     OutboxTransport,
     OutcomeUnknown,
@@ -64,11 +64,16 @@ def deliver(
     *,
     unsubscribe_url: str = "",
     pending_policy: Literal["resend", "hold"] = "resend",
+    resend_updates: bool = False,
     retries: int = 2,
     backoff: float = 2.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Delivery]:
-    """Send the digest to each recipient not yet sent to in this run; every outcome is in the ledger first."""
+    """Send the digest to each recipient not yet sent to in this run; every outcome is in the ledger first.
+
+    A recipient already sent an earlier digest of this run is skipped, or, with `resend_updates`, sent the
+    changed digest as an update threaded to the first message.
+    """
     if not recipients:
         raise DeliveryError("no recipients: set deliver.recipients, or use transport none to send nothing")
     unique = {address.lower(): address for address in map(validate_address, recipients)}
@@ -82,7 +87,17 @@ def deliver(
         for key, msg in messages.items():
             results.append(
                 _deliver_one(
-                    msg, unique[key], key, run, transport, ledger, pending_policy, retries, backoff, sleep
+                    msg,
+                    unique[key],
+                    key,
+                    run,
+                    transport,
+                    ledger,
+                    pending_policy,
+                    resend_updates,
+                    retries,
+                    backoff,
+                    sleep,
                 )
             )
     finally:
@@ -98,13 +113,23 @@ def _deliver_one(
     transport: Transport,
     ledger: Ledger | StoreLedger,
     pending_policy: str,
+    resend_updates: bool,
     retries: int,
     backoff: float,
     sleep: Callable[[float], None],
 ) -> Delivery:
     entry = ledger.get(run, key)
     if entry and entry.status == "sent":
-        return Delivery(address, "skipped", entry.message_id, f"already sent in this run ({entry.detail})")
+        if entry.message_id == msg["Message-ID"]:
+            return Delivery(
+                address, "skipped", entry.message_id, f"already sent in this run ({entry.detail})"
+            )
+        if not resend_updates:
+            detail = (
+                "an earlier digest of this run was sent; the update is not mailed (deliver.resend_updates)"
+            )
+            return Delivery(address, "skipped", entry.message_id, detail)
+        mark_update(msg, entry.first_message_id or entry.message_id)
     if entry and entry.status == "pending":
         if pending_policy == "hold":
             detail = (

@@ -87,6 +87,13 @@ def build_message(
     return msg
 
 
+def mark_update(msg: EmailMessage, first_message_id: str) -> None:
+    """Make `msg` an update of an earlier digest: "Updated:" in the subject, threaded to the first message."""
+    msg.replace_header("Subject", f"Updated: {msg['Subject']}")
+    msg["In-Reply-To"] = first_message_id
+    msg["References"] = first_message_id
+
+
 def message_bytes(msg: EmailMessage) -> bytes:
     """The message as sent on the wire and written to the outbox (CRLF line endings)."""
     return msg.as_bytes(policy=policy.SMTP)

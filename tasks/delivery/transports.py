@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import smtplib
 import ssl
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs, quote, unquote, urlparse
@@ -45,6 +48,11 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+def _message_id_of(path: Path) -> str | None:
+    with path.open("rb") as fh:
+        return BytesHeaderParser(policy=policy.default).parse(fh)["Message-ID"]
+
+
 class OutboxTransport:
     """Writes each message as `<dir>/<run>/<recipient>.eml` (atomically) instead of sending it."""
 
@@ -56,8 +64,11 @@ class OutboxTransport:
         return self.directory / quote(run, safe="-_.") / f"{quote(recipient, safe='@.+-_')}.eml"
 
     def send(self, msg: EmailMessage, recipient: str, run: str) -> str:
-        """Write the message file; returns its path."""
+        """Write the message file; returns its path. An update of an earlier message gets a file of its own."""
         target = self.path(recipient, run)
+        if target.exists() and _message_id_of(target) != msg["Message-ID"]:
+            digest = hashlib.sha256(str(msg["Message-ID"]).encode()).hexdigest()[:12]
+            target = target.with_name(f"{target.stem}.update-{digest}.eml")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.tmp")

@@ -205,6 +205,52 @@ def _flags(members: list[Article], story: Story) -> list[dict[str, str]]:
     return list(unique.values())
 
 
+def day_label(date: str) -> str:
+    """An ISO date as `23 Nov 2026`."""
+    day = dt.date.fromisoformat(date)
+    return f"{day.day} {day:%b %Y}"
+
+
+def track_view(story: Story) -> dict[str, Any] | None:
+    """Where the story is in its track (new, developing day N), what is new today, earlier digests, rising."""
+    track = story.track
+    if track is None:
+        return None
+    if track.status == "new":
+        label = "New"
+    else:
+        label = f"Developing — day {track.day} (first reported {day_label(track.first_seen)})"
+    new = []
+    if track.status != "new":
+        if track.new_sources:
+            new.append(("New sources", ", ".join(plain(s) for s in track.new_sources)))
+        if track.new_languages:
+            new.append(("New languages", ", ".join(language_name(lang) for lang in track.new_languages)))
+        if track.new_anchors:
+            new.append(("New names and numbers", ", ".join(plain(a) for a in track.new_anchors)))
+    earlier = [
+        {
+            "date": date,
+            "label": day_label(date),
+            # Digests live in `<out>/<date>/`: the page links them relative to its own folder.
+            "href": f"../{date}/page.html"
+            + (f"#story-{track.previous}" if date == track.previous_date else ""),
+        }
+        for date in track.dates
+    ]
+    rising = story.rising
+    return {
+        "id": track.id,
+        "status": track.status,
+        "label": label,
+        "day": track.day,
+        "first_seen": day_label(track.first_seen),
+        "new": [{"label": k, "text": v} for k, v in new],
+        "earlier": earlier,
+        "rising": plain(rising.reason.removeprefix("rising: ")) if rising else "",
+    }
+
+
 def source_view(article: Article) -> dict[str, Any]:
     """One source of a story: its outlet, the repaired English headline and the original beneath it."""
     original = plain(article.title)
@@ -235,6 +281,7 @@ def story_view(story: Story, articles: dict[str, Article]) -> dict[str, Any]:
         "method_label": METHODS.get(method, method).format(chunks=summary.chunks if summary else 0),
         "model": model,
         "flags": _flags(members, story),
+        "track": track_view(story),
         "sources": [source_view(m) for m in members],
     }
 
@@ -271,11 +318,12 @@ def digest_context(
     rejected: int,
     title: str,
     *,
+    collapse_unchanged: bool = True,
     missing: Degradation | None = None,
 ) -> dict[str, Any]:
-    """The whole digest's template context; its counts are those of the manifest (duplicates aside).
-
-    `missing` is what the whole run lacked (else it is read from these stories' records).
+    """The whole digest's template context; unchanged developing stories go under "Still developing" at the
+    end; its counts are those of the manifest (duplicates aside). `missing` is what the whole run lacked
+    (else it is read from these stories' records).
     """
     duplicates = {dup for s in stories for dup in s.duplicates}
     ids = dict.fromkeys(i for s in stories for i in s.article_ids if i in articles and i not in duplicates)
@@ -283,11 +331,18 @@ def digest_context(
     langs = Counter(a.lang for a in members)
     day = dt.date.fromisoformat(date)
     degraded = missing if missing is not None else degradation(articles, stories)
+    unchanged = [s for s in stories if collapse_unchanged and s.track and s.track.status == "unchanged"]
+    collapsed = {s.id for s in unchanged}
+    full = [s for s in stories if s.id not in collapsed]
     return {
         "title": plain(title),
         "date": date,
         "date_label": f"{day:%A} {day.day} {day:%B %Y}",
-        "stories": [{**story_view(s, articles), "number": n} for n, s in enumerate(stories, 1)],
+        "stories": [{**story_view(s, articles), "number": n} for n, s in enumerate(full, 1)],
+        "still_developing": [
+            {"id": s.id, "headline": plain(s.headline), "track": track_view(s), "sources": len(s.article_ids)}
+            for s in unchanged
+        ],
         "counts": {
             "stories": len(stories),
             "articles": len(members),

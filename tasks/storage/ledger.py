@@ -18,6 +18,7 @@ _COLUMNS = {
     "detail": "TEXT NOT NULL DEFAULT ''",
     "attempts": "INTEGER NOT NULL DEFAULT 0",
     "updated": "TEXT NOT NULL DEFAULT ''",
+    "first_message_id": "TEXT NOT NULL DEFAULT ''",
 }
 
 
@@ -32,6 +33,7 @@ class Entry:
     detail: str
     attempts: int
     updated: str
+    first_message_id: str = ""  # the first message sent in this run; updates thread to it
 
 
 class Ledger:
@@ -83,8 +85,10 @@ class Ledger:
             raise ValueError(f"unknown delivery status {status!r}")
         with closing(self._connect()) as db, db:
             db.execute(
-                "UPDATE deliveries SET status = ?, detail = ?, updated = ? WHERE run = ? AND recipient = ?",
-                (status, detail, _now(), run, recipient),
+                "UPDATE deliveries SET status = ?, detail = ?, updated = ?, first_message_id = CASE "
+                "WHEN ? = 'sent' AND first_message_id = '' THEN message_id ELSE first_message_id END "
+                "WHERE run = ? AND recipient = ?",
+                (status, detail, _now(), status, run, recipient),
             )
 
     def entries(self, run: str) -> list[Entry]:
@@ -126,7 +130,8 @@ class StoreLedger:
         """Record an attempt as `pending` (written before anything is sent)."""
         previous = self.get(run, recipient)
         attempts = previous.attempts + 1 if previous else 1
-        entry = Entry(run, recipient, message_id, "pending", "", attempts, _now())
+        first = previous.first_message_id if previous else ""
+        entry = Entry(run, recipient, message_id, "pending", "", attempts, _now(), first)
         self.store.write_json(self._key(run, recipient), asdict(entry))
 
     def finish(self, run: str, recipient: str, status: str, detail: str = "") -> None:
@@ -136,7 +141,10 @@ class StoreLedger:
         entry = self.get(run, recipient)
         if entry is None:
             raise KeyError(f"no delivery of run {run} to {recipient} was begun")
-        updated = Entry(entry.run, entry.recipient, entry.message_id, status, detail, entry.attempts, _now())
+        first = entry.first_message_id or (entry.message_id if status == "sent" else "")
+        updated = Entry(
+            entry.run, entry.recipient, entry.message_id, status, detail, entry.attempts, _now(), first
+        )
         self.store.write_json(self._key(run, recipient), asdict(updated))
 
     def entries(self, run: str) -> list[Entry]:

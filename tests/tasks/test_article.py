@@ -44,6 +44,17 @@ def test_story_round_trips_with_summary():
     assert story_from_json(to_json(story)) == story
 
 
+def test_story_round_trips_with_track_and_rising_and_old_records_load():
+    from tasks.article import Rising, Track
+
+    track = Track(id="t", first_seen="2026-11-22", day=3, previous="p", dates=("2026-11-22", "2026-11-23"))
+    rising = Rising(kind="surge", articles=6, baseline=2.0, ratio=3.0, reason="rising")
+    story = Story(id="s", article_ids=("a",), headline="H", track=track, rising=rising)
+    assert story_from_json(to_json(story)) == story
+    old = story_from_json('{"id": "s", "article_ids": ["a"], "headline": "H", "score": 1.0}')
+    assert old.track is None and old.rising is None
+
+
 def test_a_story_written_before_anchors_existed_still_loads():
     old = '{"id": "s", "article_ids": ["a"], "headline": "H", "score": 1.0, "duplicates": {}, "reason": ""}'
     assert story_from_json(old).anchors == ()

@@ -226,3 +226,39 @@ def test_every_registered_stage_is_driven_by_the_runner_and_the_dags():
     kinds = {stage.kind for stage in STAGES}
     assert kinds == {"sources", "read", "articles", "group", "stories", "write", "send"}
     assert [s.name for s in STAGES][:2] == ["fetch", "ingest"] and STAGES[-1].name == "deliver"
+
+
+def test_a_second_run_on_the_same_date_matches_its_own_manifest(tmp_path, tiny_bart):
+    def run_with(*names):
+        config = load_config(
+            overrides={
+                "input": [str(SEEDS / n) for n in names],
+                "out": str(tmp_path / "out"),
+                "deliver": {"recipients": ["desk@example.org"]},
+                "summarise": {
+                    "model": str(tiny_bart),
+                    "num_beams": 1,
+                    "min_new_tokens": 2,
+                    "max_new_tokens": 8,
+                },
+            }
+        )
+        run = open_run(config, "2026-11-24")
+        run_all(run)
+        return run, json.loads(run.read_output("manifest.json")), run.read_output("digest.txt")
+
+    first, manifest, _ = run_with("005_antwerp-port-strike.txt", "008_sardinia-roman-shipwreck.txt")
+    earlier = {e["article_id"]: e["title"] for e in manifest["inputs"]}
+    assert len(earlier) == 2
+    assert [o["status"] for o in run_deliver(first)] == ["sent"]
+
+    second, manifest, digest = run_with("008_sardinia-roman-shipwreck.txt")
+    (entry,) = manifest["inputs"]
+    assert entry["status"] == "included"
+    listed = {a for story in manifest["stories"] for a in story["articles"]}
+    assert listed == {entry["article_id"]}  # the Antwerp article of the first run is in no story
+    (gone,) = [title for article_id, title in earlier.items() if article_id != entry["article_id"]]
+    assert gone not in digest
+    # The changed digest is not mailed again by default, and says why.
+    (outcome,) = run_deliver(second)
+    assert outcome["status"] == "skipped" and "resend_updates" in outcome["detail"]

@@ -1,6 +1,6 @@
 import pytest
 
-from tasks.text import fit_to_window, paragraph_spans, sentences_of, split_sentences
+from tasks.text import _split, fit_to_window, paragraph_spans, sentences_of, split_sentences
 
 
 def _words(text: str) -> int:
@@ -51,4 +51,36 @@ def test_fit_to_window_splits_at_clauses_then_words_and_never_cuts():
 
 
 def test_sentences_of_goes_paragraph_by_paragraph():
-    assert sentences_of("A b. C d.\n\nE f.") == ["A b.", "C d.", "E f."]
+    text = "Rain fell. Roads closed.\n\nA new day"
+    assert sentences_of(text) == ["Rain fell.", "Roads closed.", "A new day"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "He met J. Smith at noon. They talked.", ["He met J. Smith at noon.", "They talked."]),
+        (
+            "en",
+            "Dr. Smith arrived at 5 p.m. on Monday. He left.",
+            ["Dr. Smith arrived at 5 p.m. on Monday.", "He left."],
+        ),
+        ("de", "Die Bahn u. a. streikt. Morgen nicht.", ["Die Bahn u. a. streikt.", "Morgen nicht."]),
+        (
+            "es",
+            "¿Vendrá mañana? Sí. Lo dijo el Sr. Pérez.",
+            ["¿Vendrá mañana?", "Sí.", "Lo dijo el Sr. Pérez."],
+        ),
+        ("zh", "政府公布新的计划。他说很好！", ["政府公布新的计划。", "他说很好！"]),
+    ],
+)
+def test_abbreviations_and_initials_do_not_end_a_sentence(lang, text, expected):
+    assert [text[s:e] for s, e in split_sentences(text, lang)] == expected
+
+
+def test_splitting_is_cached_and_callers_get_their_own_list():
+    text = "Une phrase. Une autre."
+    first = split_sentences(text, "fr")
+    first.append((0, 1))
+    hits = _split.cache_info().hits
+    assert split_sentences(text, "fr") == [(0, 11), (12, 22)]
+    assert _split.cache_info().hits == hits + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -32,6 +33,7 @@ _NAME_TO_SCRIPT = {"CJK": "han", "HIRAGANA": "kana", "KATAKANA": "kana", "HANGUL
 _WEIGHT = {"han": 3, "kana": 3, "hangul": 2}
 
 
+@functools.lru_cache(maxsize=65536)
 def letter_script(char: str) -> str:
     """The script of one letter, lower case (`latin`, `cyrillic`, `han`, ...), from its Unicode name."""
     name = unicodedata.name(char, "")
@@ -44,10 +46,10 @@ def letter_script(char: str) -> str:
 def dominant_script(text: str) -> str | None:
     """The script of most of the letters in `text`, or None when it has no letters."""
     counts: Counter[str] = Counter()
-    for char in text:
+    for char, times in Counter(text).items():
         if char.isalpha():
             script = letter_script(char)
-            counts[script] += _WEIGHT.get(script, 1)
+            counts[script] += times * _WEIGHT.get(script, 1)
     if not counts:
         return None
     # Japanese mixes ideographs with kana; Chinese has no kana, so a little kana decides.
@@ -62,9 +64,18 @@ def dominant_script(text: str) -> str | None:
 
 def candidate_languages(script: str | None, languages: Iterable[str]) -> list[str]:
     """The configured languages a text in `script` can be written in (sorted)."""
+    return list(_candidates(script, tuple(languages)))
+
+
+@functools.lru_cache(maxsize=256)
+def _candidates(script: str | None, languages: tuple[str, ...]) -> tuple[str, ...]:
     if script is None:
-        return []
+        return ()
     if script == "latin":
-        return sorted(lang for lang in languages if lang not in NON_LATIN)
+        return tuple(sorted(lang for lang in languages if lang not in NON_LATIN))
     possible = SCRIPT_LANGUAGES.get(script, frozenset())
-    return sorted(lang for lang in languages if lang in possible)
+    found = tuple(sorted(lang for lang in languages if lang in possible))
+    if script == "han" and len(found) > 1:
+        # Japanese prose always has kana (that is the `kana` script); Han alone is Chinese.
+        return ("zh",)
+    return found

@@ -6,7 +6,7 @@ import dataclasses
 
 from tasks.article import Article, Detection, Flag
 from tasks.config import DetectConfig
-from tasks.stages.detect.language import best_language, detect_language, language_probabilities, to_guess
+from tasks.stages.detect.language import best_language, language_probabilities, normalise_code, to_guess
 from tasks.stages.detect.spans import sentence_runs
 
 _POLICY = {
@@ -19,15 +19,20 @@ def detect_article(article: Article, config: DetectConfig) -> Article:
     """The article with its `detection` set, and a `language-uncertain` flag when the evidence is weak."""
     # The headline is more evidence about the body's language; the source's metadata is a hint.
     text = f"{article.title}\n{article.body}"
-    lang, probability = best_language(language_probabilities(text, config.languages, article.lang_hint))
+    accuracy = config.lingua_accuracy
+    found = language_probabilities(text, config.languages, article.lang_hint, lingua_accuracy=accuracy)
+    lang, probability = best_language(found)
     guess = to_guess(lang, probability, config.min_confidence)
-    title = (
-        detect_language(article.title, article.lang_hint, config.min_confidence, config.languages).lang
-        if article.title.strip()
-        else None
+    main = guess.lang if guess.reliable else normalise_code(article.lang_hint)
+    title = None
+    if article.title.strip():
+        found = language_probabilities(
+            article.title, config.languages, article.lang_hint, expected=main, lingua_accuracy=accuracy
+        )
+        title = to_guess(*best_language(found), config.min_confidence).lang
+    spans = sentence_runs(
+        article.body, main, config.min_confidence, config.languages, lingua_accuracy=accuracy
     )
-    main = guess.lang if guess.reliable else article.lang_hint
-    spans = sentence_runs(article.body, main, config.min_confidence, config.languages)
     detected = dataclasses.replace(
         article, detection=Detection(guess.lang, guess.confidence, guess.reliable, title, tuple(spans))
     )

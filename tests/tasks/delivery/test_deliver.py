@@ -238,3 +238,55 @@ def test_the_run_manifest_and_exit_status_say_what_failed(server, tmp_path, monk
     assert result.exit_code == 3, result.output
     assert "email skipped: a@example.com" in result.output
     assert "email failed: bad@example.com RCPT TO: 550 5.1.1 no such mailbox" in result.output
+
+
+UPDATED = {**PARTS, "digest.txt": PARTS["digest.txt"] + "2. Port strike in Antwerp\n"}
+
+
+def test_a_changed_digest_of_the_same_run_is_not_mailed_by_default(server, ledger):
+    send(server, ledger, ["a@example.com"])
+    results, _ = send(server, ledger, ["a@example.com"], parts=UPDATED)
+    assert [r.status for r in results] == ["skipped"]
+    assert "deliver.resend_updates" in results[0].detail
+    assert len(server.handler.by_recipient()["a@example.com"]) == 1
+
+
+def test_resend_updates_mails_an_update_threaded_to_the_first_message(server, ledger):
+    (first,), _ = send(server, ledger, ["a@example.com"])
+    (update,), _ = send(server, ledger, ["a@example.com"], parts=UPDATED, resend_updates=True)
+    assert update.status == "sent" and update.message_id != first.message_id
+    (again,), _ = send(server, ledger, ["a@example.com"], parts=UPDATED, resend_updates=True)
+    assert again.status == "skipped"  # the same update is sent once
+    third = {**UPDATED, "digest.txt": UPDATED["digest.txt"] + "3. Wheat\n"}
+    (latest,), _ = send(server, ledger, ["a@example.com"], parts=third, resend_updates=True)
+    messages = [r.message for r in server.handler.by_recipient()["a@example.com"]]
+    assert len(messages) == 3
+    assert [m["Subject"] for m in messages] == [
+        "Briefing for 2026-11-24",
+        "Updated: Briefing for 2026-11-24",
+        "Updated: Briefing for 2026-11-24",
+    ]
+    assert "In-Reply-To" not in messages[0]
+    for msg in messages[1:]:  # every update threads to the first message, not to the previous update
+        assert msg["In-Reply-To"].strip() == msg["References"].strip() == first.message_id
+    assert messages[2]["Message-ID"].strip() == latest.message_id
+    assert ledger.get(RUN, "a@example.com").first_message_id == first.message_id
+
+
+def test_an_update_in_the_outbox_keeps_the_first_message(tmp_path, ledger):
+    outbox = OutboxTransport(tmp_path / "outbox")
+    for parts in (PARTS, UPDATED):
+        deliver(
+            parts,
+            ["a@example.com"],
+            "briefing@example.org",
+            "Briefing",
+            DATE,
+            RUN,
+            outbox,
+            ledger,
+            resend_updates=True,
+        )
+    files = sorted(p.name for p in (tmp_path / "outbox" / RUN).iterdir())
+    assert files[0] == "a@example.com.eml" and files[1].startswith("a@example.com.update-")
+    assert "Updated: Briefing" in (tmp_path / "outbox" / RUN / files[1]).read_text()

@@ -1,6 +1,9 @@
 import sqlite3
 
-from tasks.storage.ledger import Ledger
+import pytest
+
+from tasks.storage.ledger import Ledger, StoreLedger
+from tasks.storage.store import Store
 
 
 def test_one_row_per_run_and_recipient_moving_pending_to_sent(tmp_path):
@@ -40,3 +43,19 @@ def test_an_older_ledger_gains_the_new_columns(tmp_path):
     assert (entry.status, entry.attempts) == ("sent", 0)
     ledger.begin("r", "b@example.com", "<n@x>")
     assert [e.recipient for e in ledger.entries("r")] == ["a@example.com", "b@example.com"]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "store"])
+def test_the_first_sent_message_is_kept_across_updates(tmp_path, kind):
+    ledger = (
+        Ledger(tmp_path / "d.sqlite") if kind == "sqlite" else StoreLedger(Store(str(tmp_path / "store")))
+    )
+    ledger.begin("r", "a@example.com", "<m1>")
+    ledger.finish("r", "a@example.com", "failed", "refused")
+    assert ledger.get("r", "a@example.com").first_message_id == ""  # nothing was sent yet
+    ledger.begin("r", "a@example.com", "<m2>")
+    ledger.finish("r", "a@example.com", "sent")
+    ledger.begin("r", "a@example.com", "<m3>")  # an update of the digest
+    ledger.finish("r", "a@example.com", "sent")
+    entry = ledger.get("r", "a@example.com")
+    assert (entry.message_id, entry.first_message_id, entry.attempts) == ("<m3>", "<m2>", 3)
