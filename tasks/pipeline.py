@@ -553,12 +553,17 @@ class WorkerPool:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self._pool
 
+    def close(self) -> None:
+        """Stop the workers (and free their models) before a stage that runs in this process alone."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
     def __enter__(self) -> WorkerPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+        self.close()
 
 
 def run_all(
@@ -577,6 +582,7 @@ def run_all(
             elif stage.kind in ("articles", "stories"):
                 run_shards(run, stage, shards, force, pool, progress)
             elif stage.kind == "group":
+                pool.close()  # grouping holds every article: the workers' detectors must not sit beside it
                 shards = run_stories(run)
             elif stage.kind == "write":
                 paths = run_render(run, template)
