@@ -29,10 +29,14 @@ $(AIRFLOW_HOME)/airflow.db: $(STAMP)
 	$(VENV)/bin/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
 
 run: $(STAMP) $(AIRFLOW_HOME)/airflow.db
-	$(VENV)/bin/airflow dags test daily_briefing $(DATE) > $(AIRFLOW_HOME)/last-run.log 2>&1 \
-		|| (tail -n 60 $(AIRFLOW_HOME)/last-run.log; exit 1)
-	@cat out/$(DATE)/report.txt
+	@$(VENV)/bin/airflow dags test daily_briefing $(DATE) > $(AIRFLOW_HOME)/last-run.log 2>&1 || { \
+		errors=$$(sed -n -E 's/^[A-Za-z_.]*(Exception|Error|Unavailable|NoArticles|NoSuchRun): (run refused: )?//p' \
+			$(AIRFLOW_HOME)/last-run.log | awk '!seen[$$0]++' | tail -n 1); \
+		if [ -n "$$errors" ]; then echo "$$errors" | sed 's/^/error: /' >&2; \
+		else tail -n 40 $(AIRFLOW_HOME)/last-run.log >&2; fi; \
+		echo "the run failed; its whole log: $(AIRFLOW_HOME)/last-run.log" >&2; exit 1; }
 	@echo "Digest: $(CURDIR)/out/$(DATE)/digest.html"
+	@cat out/$(DATE)/report.txt  # its last line says what was missing when the run was degraded
 
 test: $(STAMP) chromium cluster-packages
 	$(VENV)/bin/pytest

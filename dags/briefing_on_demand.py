@@ -15,8 +15,9 @@ from briefing_tasks import DEFAULT_ARGS, wire
 
 from tasks.config import load_config
 
-# Params are checked when a run is triggered: an input outside the allowed roots, a `..` segment or a
-# template off the allow-list is refused before any task runs (symlinks are checked again by `plan`).
+# Params are checked when a run is triggered: an absolute input outside the allowed roots, a `..` segment or
+# a template off the allow-list is refused before any task runs. A relative path (`seeds/...`) is relative to
+# the project; `plan` resolves it and checks it (and any symlink) against the allowed roots again.
 CONFIG = load_config(os.environ.get("BRIEFING_CONFIG") or None)
 # Each pattern starts by refusing any line break: `$` also matches before a final newline in Python's `re`
 # (which Airflow's jsonschema validation uses), so `"desk@example.org\n"` would pass a bare `...$`. A
@@ -24,9 +25,9 @@ CONFIG = load_config(os.environ.get("BRIEFING_CONFIG") or None)
 ONE_LINE = "^(?![\\s\\S]*[\\r\\n])"
 INSIDE_ROOTS = (
     ONE_LINE
-    + "(?!.*(^|/)\\.\\.(/|$))("
+    + "(?!.*(^|/)\\.\\.(/|$))(("
     + "|".join(re.escape(r) for r in CONFIG.ingest.allowed_roots)
-    + ")(/.*)?$"
+    + ")(/.*)?|[^/~].*)$"
 )
 LANGUAGE = ONE_LINE + "[a-z]{2}$"
 RECIPIENT = ONE_LINE + "[^\\s@]+@[^\\s@]+$"
@@ -46,7 +47,8 @@ RECIPIENT = ONE_LINE + "[^\\s@]+@[^\\s@]+$"
             [],
             type="array",
             items={"type": "string", "pattern": INSIDE_ROOTS},
-            description="Absolute paths of files or folders inside the allowed roots; empty: the configured input.",
+            description="Files or folders inside the allowed roots, absolute or relative to the project "
+            "(`seeds/001_bagdad-roquettes-zone-verte.txt`); empty: the configured input.",
         ),
         "languages": Param(
             [],

@@ -112,9 +112,13 @@ def ingest(args: dict[str, Any], fetched: list[list[str]] | None = None) -> list
     from airflow.configuration import conf
 
     from tasks.pipeline import RunParameterError, check_map_length, run_ingest
+    from tasks.stages.ingest import NoArticles
 
     run = _run(args)
-    shards = run_ingest(run)
+    try:
+        shards = run_ingest(run)
+    except NoArticles as exc:  # no input could be read: retrying cannot help, and nothing may be mailed
+        raise AirflowFailException(str(exc)) from exc
     plan = run.store.get_json("plan.json")
     try:
         check_map_length(

@@ -26,7 +26,11 @@ passwords=$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated
 start() {
   mkdir -p "$run_dir" "$AIRFLOW_HOME/logs"
   if status >/dev/null; then echo "Airflow is already running on http://127.0.0.1:$port"; return 0; fi
-  "$venv/bin/airflow" db migrate >"$AIRFLOW_HOME/logs/migrate.log" 2>&1
+  if ! "$venv/bin/airflow" db migrate >"$AIRFLOW_HOME/logs/migrate.log" 2>&1; then
+    echo "airflow db migrate failed; see $AIRFLOW_HOME/logs/migrate.log" >&2
+    tail -n 15 "$AIRFLOW_HOME/logs/migrate.log" >&2
+    return 1
+  fi
   if [ ! -s "$passwords" ]; then
     umask 077
     printf '{"admin": "%s"}\n' "$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(12))')" >"$passwords"
@@ -34,18 +38,37 @@ start() {
   slots=$("$venv/bin/python" -c 'from tasks.config import load_config; import os; print(load_config(os.environ.get("BRIEFING_CONFIG") or None).models.pool_slots)')
   "$venv/bin/airflow" pools set briefing_models "$slots" "Tasks that load translation or summary models" >/dev/null 2>&1
   for component in api-server scheduler dag-processor; do
-    setsid nohup "$venv/bin/airflow" "$component" >"$AIRFLOW_HOME/logs/$component.log" 2>&1 &
+    args=()
+    # The scheduler's log server would listen on every interface (port 8793, not configurable); the API server
+    # runs on this machine and reads task logs from $AIRFLOW_HOME/logs directly, so it is not started.
+    [ "$component" = scheduler ] && args=(--skip-serve-logs)
+    setsid nohup "$venv/bin/airflow" "$component" "${args[@]}" >"$AIRFLOW_HOME/logs/$component.log" 2>&1 &
     echo $! >"$run_dir/$component.pid"
   done
-  for _ in $(seq 1 120); do
-    if "$venv/bin/python" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/api/v2/monitor/health', timeout=2)" 2>/dev/null; then
+  for _ in $(seq 1 180); do
+    for component in api-server scheduler dag-processor; do
+      if ! kill -0 "$(cat "$run_dir/$component.pid")" 2>/dev/null; then
+        echo "Airflow $component failed to start; the end of $AIRFLOW_HOME/logs/$component.log:" >&2
+        tail -n 15 "$AIRFLOW_HOME/logs/$component.log" >&2
+        stop >/dev/null
+        return 1
+      fi
+    done
+    # Up means the API answers and reports the scheduler and the DAG processor healthy (they heartbeat).
+    if "$venv/bin/python" - "$port" 2>/dev/null <<'PY'
+import json, sys, urllib.request
+health = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/v2/monitor/health", timeout=2))
+sys.exit(0 if all((health.get(c) or {}).get("status") == "healthy" for c in ("scheduler", "dag_processor")) else 1)
+PY
+    then
       echo "Airflow UI: http://127.0.0.1:$port  (login: admin / $("$venv/bin/python" -c "import json; print(json.load(open('$passwords'))['admin'])"))"
+      echo "API token: curl -s -X POST http://127.0.0.1:$port/auth/token -H 'Content-Type: application/json' -d '{\"username\": \"admin\", \"password\": \"...\"}'"
       return 0
     fi
     sleep 1
   done
-  echo "Airflow did not come up; see $AIRFLOW_HOME/logs/" >&2
-  stop
+  echo "Airflow did not come up healthy in 180 s; see $AIRFLOW_HOME/logs/" >&2
+  stop >/dev/null
   return 1
 }
 

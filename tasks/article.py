@@ -71,6 +71,8 @@ class Article:
     author: str | None = None
     lang_hint: str | None = None
     notes: tuple[str, ...] = ()
+    # When an undated input arrived (its file's modification time); ranks it in place of `published`.
+    received: str | None = None
     # Stage outputs: set by exactly one stage each.
     detection: Detection | None = None
     repair: Repair | None = None

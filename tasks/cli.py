@@ -9,44 +9,137 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup
+from typer.exceptions import TyperException
 
 from tasks.config import Config, load_config
+from tasks.errors import UserError
 
-app = typer.Typer(help="Multilingual news translation and summarisation.", no_args_is_help=True)
-models_app = typer.Typer(help="Show and fetch the models a run uses.", no_args_is_help=True)
+
+def _no_type_label(option):
+    if option is not None:
+        option.metavar = ""  # --help is a flag: no `<bool>` beside it
+    return option
+
+
+_DEBUG = {"on": False}  # `--debug`: set by main() wherever it is on the line, or by the group's option
+
+
+class _Command(TyperCommand):
+    """A command whose errors end in one line and an exit code (README § Exit codes), and whose --help
+    option and arguments show no type label."""
+
+    def invoke(self, ctx):
+        from tasks.errors import explain
+
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):  # usage errors and exits: click reports them
+            raise
+        except Exception as exc:
+            if _DEBUG["on"]:
+                raise
+            code, message = explain(exc)
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(code) from exc
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):  # the metavar names it already
+                param.display_type_rich = lambda ctx: None
+
+    def get_help_option(self, ctx):
+        return _no_type_label(super().get_help_option(ctx))
+
+
+class _Group(TyperGroup):
+    """A group whose --help option shows no type label either."""
+
+    def get_help_option(self, ctx):
+        return _no_type_label(super().get_help_option(ctx))
+
+
+app = typer.Typer(
+    help="Multilingual news translation and summarisation. Exit codes: README § Exit codes.",
+    cls=_Group,
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"show_default": True},
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(
+    help="Show and fetch the models a run uses.",
+    cls=_Group,
+    no_args_is_help=True,
+    context_settings={"show_default": True},
+)
 app.add_typer(models_app, name="models")
 
+# Every option has a metavar (or "" for a flag), so help shows `PATH`, never a type label like `<list[Path]>`.
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="TOML config file (default: $BRIEFING_CONFIG).", exists=True)
+    Path | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="TOML config file (default: $BRIEFING_CONFIG, else built-in defaults).",
+    ),
 ]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Output folder (digests go to OUT/<date>/).")]
-DateOpt = Annotated[str | None, typer.Option("--date", help="Run date YYYY-MM-DD (default: today, UTC).")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        metavar="DIR",
+        help="Output folder: digests go to DIR/<date>/ (default: out/ in the project).",
+    ),
+]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", metavar="YYYY-MM-DD", help="Run date (default: today, UTC).")
+]
 JsonlOpt = Annotated[
-    bool, typer.Option("--jsonl", help="Read JSON lines, write one JSON line per input line.")
+    bool,
+    typer.Option(
+        "--jsonl", metavar="", help="Read JSON lines (the default unless --date or --out names a run)."
+    ),
 ]
-SourceArg = Annotated[Path | None, typer.Argument(help="JSON-lines file (default: standard input).")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Redo work already done for this run.")]
+SourceArg = Annotated[
+    Path | None, typer.Argument(metavar="FILE", help="JSON-lines file (default: standard input).")
+]
+ForceOpt = Annotated[bool, typer.Option("--force", metavar="", help="Redo work already done for this run.")]
+
+
+@app.callback()
+def _global(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", metavar="", help="Show the traceback of an error (anywhere on the line)."),
+    ] = False,
+) -> None:
+    """Multilingual news translation and summarisation."""
+    _DEBUG["on"] = _DEBUG["on"] or debug
 
 
 def _config(config: Path | None, overrides: dict[str, Any]) -> Config:
+    if config is not None and not config.is_file():
+        raise UserError(f"config file {str(config)!r} does not exist")
     path = config or (Path(os.environ["BRIEFING_CONFIG"]) if os.environ.get("BRIEFING_CONFIG") else None)
     return load_config(path, overrides)
 
 
-def _translation_models(specs: list[str]) -> dict[str, str]:
+def _translation_models(specs: list[str], option: str = "--translation-model") -> dict[str, str]:
     models = {}
     for spec in specs:
         pair, sep, model = spec.partition("=")
         src, dash, tgt = pair.partition("-")
         if not sep or not dash or not model or tgt != "en":
-            raise typer.BadParameter(
-                f"expected SRC-en=PATH_OR_ID, got {spec!r}", param_hint="--translation-model"
-            )
+            raise typer.BadParameter(f"expected SRC-en=PATH_OR_ID, got {spec!r}", param_hint=option)
         models[src] = str(Path(model).resolve()) if Path(model).exists() else model
     return models
 
 
 def _jsonl_lines(source: Path | None):
+    if source is not None and not source.is_file():
+        raise UserError(f"no such file: {str(source)!r}")
     stream = source.open(encoding="utf-8") if source else sys.stdin
     for number, line in enumerate(stream, 1):
         if line.strip():
@@ -69,53 +162,88 @@ def _overrides(out: Path | None, inputs: list[Path] | None = None) -> dict[str, 
     return overrides
 
 
-@app.command()
+def _check_explicit_models(cfg: Config, names: list[str]) -> None:
+    """A model named on the command line must load: a typo there is a mistake, not a reason to degrade."""
+    from tasks.models.loading import model_dir
+
+    for name in names:
+        model_dir(name, probe_timeout=cfg.models.hub_probe_timeout)  # raises ModelUnavailable (exit 7)
+
+
+def _progress() -> bool:
+    # Bars only on a terminal: in a log (make run, Airflow, CI) they are lines of raw bar characters.
+    return sys.stderr.isatty()
+
+
+@app.command(cls=_Command)
 def run(
     inputs: Annotated[
-        list[Path] | None, typer.Option("--input", help="Input file or folder (repeatable).")
+        list[Path] | None,
+        typer.Option(
+            "--input",
+            metavar="PATH",
+            help="Input file or folder, repeatable (default: seeds/ in the project).",
+        ),
     ] = None,
     out: OutOpt = None,
     date: DateOpt = None,
     config: ConfigOpt = None,
     translation_model: Annotated[
-        list[str] | None, typer.Option(help="SRC-en=PATH_OR_ID, a translation model for one language.")
+        list[str] | None,
+        typer.Option(metavar="SRC-en=PATH_OR_ID", help="A translation model for one language (repeatable)."),
     ] = None,
-    summary_model: Annotated[str | None, typer.Option(help="Summary model, hub id or local path.")] = None,
-    deliver: Annotated[str | None, typer.Option(help="none | outbox | outbox:DIR | smtp://HOST:PORT")] = None,
-    to: Annotated[list[str] | None, typer.Option("--to", help="Recipient address (repeatable).")] = None,
-    model_policy: Annotated[str | None, typer.Option(help="fail | degrade")] = None,
-    template: Annotated[str, typer.Option(help="Digest template (allow-listed).")] = "digest",
+    summary_model: Annotated[
+        str | None, typer.Option(metavar="PATH_OR_ID", help="Summary model, hub id or local path.")
+    ] = None,
+    deliver: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TRANSPORT", help="none | outbox | outbox:DIR | smtp://HOST:PORT (default: outbox)."
+        ),
+    ] = None,
+    to: Annotated[
+        list[str] | None, typer.Option("--to", metavar="ADDRESS", help="Recipient address (repeatable).")
+    ] = None,
+    model_policy: Annotated[
+        str | None, typer.Option(metavar="fail|degrade", help="When a model is missing (default: degrade).")
+    ] = None,
+    template: Annotated[str, typer.Option(metavar="NAME", help="Digest template (allow-listed).")] = "digest",
     sources: Annotated[
-        Path | None, typer.Option(help="Sources file (YAML) of feeds and pages to fetch.")
+        Path | None, typer.Option(metavar="FILE", help="Sources file (YAML) of feeds and pages to fetch.")
     ] = None,
     force: ForceOpt = False,
     workers: Annotated[
-        int, typer.Option(help="Processes that run the shards of a stage in parallel (default: the cores).")
+        int,
+        typer.Option(
+            metavar="N", help="Processes that run the shards of a stage in parallel (0: one per core)."
+        ),
     ] = 0,
     on_demand: Annotated[
         bool,
         typer.Option(
             "--on-demand",
+            metavar="",
             help="An editor's run: outputs in OUT/<date>_on-demand/, and what it reports is not remembered, "
             "so the next daily run still reports it.",
         ),
     ] = False,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
-    from tasks.delivery.deliver import DeliveryError, validate_recipient
-    from tasks.models.loading import ModelUnavailable
+    from tasks.delivery.deliver import validate_recipient
     from tasks.pipeline import RunParameterError, open_run, run_all, run_deliver
-    from tasks.stages.fetch.sources import SourcesError
 
     overrides = _overrides(out, inputs)
     if sources:
         overrides["fetch"] = {"sources": str(sources.resolve())}
         overrides.setdefault("input", [])  # fetched sources replace the default seeds unless --input is given
+    explicit: list[str] = []
     if translation_model:
         overrides["translate"] = {"models": _translation_models(translation_model)}
+        explicit += overrides["translate"]["models"].values()
     if summary_model:
         path = Path(summary_model)
         overrides["summarise"] = {"model": str(path.resolve()) if path.exists() else summary_model}
+        explicit.append(overrides["summarise"]["model"])
     if model_policy:
         overrides["models"] = {"policy": model_policy}
     if deliver:
@@ -125,46 +253,37 @@ def run(
     if on_demand:
         overrides.setdefault("fetch", {})["record_seen"] = False
     cfg = _config(config, overrides)
-    try:
-        if template not in cfg.render.templates:
-            raise RunParameterError(
-                f"template {template!r} is not allowed ({', '.join(cfg.render.templates)})"
-            )
-        for recipient in cfg.deliver.recipients if cfg.deliver.transport != "none" else []:
-            validate_recipient(recipient)
-        current = open_run(cfg, date, name="on-demand" if on_demand else None)
-        paths = run_all(
-            current,
-            template=template,
-            force=force,
-            progress=sys.stderr.isatty(),  # bars only for a person: no raw bar characters in logs
-            workers=workers or os.cpu_count() or 1,
-        )
-    except (RunParameterError, SourcesError, DeliveryError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
-    except (OSError, ModelUnavailable) as exc:  # a full disk, a read-only folder, a missing model: one line
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+    if template not in cfg.render.templates:
+        raise RunParameterError(f"template {template!r} is not allowed ({', '.join(cfg.render.templates)})")
+    for recipient in cfg.deliver.recipients if cfg.deliver.transport != "none" else []:
+        validate_recipient(recipient)
+    _check_explicit_models(cfg, explicit)
+    current = open_run(cfg, date, name="on-demand" if on_demand else None)
+    paths = run_all(
+        current, template=template, force=force, progress=_progress(), workers=workers or os.cpu_count() or 1
+    )
     outcomes = run_deliver(current)
-    typer.echo(current.read_output("report.txt"), nl=False)
     for name, path in paths.items():
         typer.echo(f"{name}: {path}")
-    failed = [o for o in outcomes if o["status"] == "failed"]
-    if failed:
+    typer.echo(current.read_output("report.txt"), nl=False)  # ends with the degraded line, if any
+    if any(o["status"] == "failed" for o in outcomes):
         raise typer.Exit(code=3)
 
 
-@app.command()
+@app.command(cls=_Command)
 def ingest(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="With --jsonl: files or folders to read.", show_default=False)
+        list[Path] | None,
+        typer.Argument(metavar="PATH", help="With --jsonl: files or folders to read.", show_default=False),
     ] = None,
     inputs: Annotated[
-        list[Path] | None, typer.Option("--input", help="Input file or folder (repeatable).")
+        list[Path] | None, typer.Option("--input", metavar="PATH", help="Input file or folder (repeatable).")
     ] = None,
     jsonl: Annotated[
-        bool, typer.Option("--jsonl", help="Print one JSON line per article read or input rejected; no run.")
+        bool,
+        typer.Option(
+            "--jsonl", metavar="", help="Print one JSON line per article read or input rejected; no run."
+        ),
     ] = False,
     out: OutOpt = None,
     date: DateOpt = None,
@@ -199,9 +318,12 @@ def _stage(
     name: str, config: Path | None, out: Path | None, date: str | None, force: bool, extra: dict | None = None
 ) -> None:
     from tasks import pipeline
+    from tasks.runs import existing_run
     from tasks.stages.registry import BY_NAME
 
-    current = pipeline.open_run(_config(config, {**_overrides(out), **(extra or {})}), date)
+    cfg = _config(config, {**_overrides(out), **(extra or {})})
+    existing_run(cfg, date, name)  # a run that is not there: one line naming it (exit 5), nothing written
+    current = pipeline.open_run(cfg, date)
     stage = BY_NAME[name]
     if stage.kind == "articles":
         shards = pipeline.run_stage(current, stage, force=force)
@@ -213,15 +335,13 @@ def _stage(
     elif stage.kind == "write":
         for key, path in pipeline.run_render(current).items():
             typer.echo(f"{key}: {path}")
-    elif stage.kind == "send":
-        outcomes = pipeline.run_deliver(current)
-        for outcome in outcomes:
-            typer.echo(f"email {outcome['status']}: {outcome['recipient']} {outcome['detail']}")
-        if any(o["status"] == "failed" for o in outcomes):
-            raise typer.Exit(code=3)
 
 
-@app.command()
+def _names_a_run(date: str | None, out: Path | None) -> bool:
+    return date is not None or out is not None
+
+
+@app.command(cls=_Command)
 def detect(
     source: SourceArg = None,
     jsonl: JsonlOpt = False,
@@ -230,8 +350,8 @@ def detect(
     config: ConfigOpt = None,
     force: ForceOpt = False,
 ) -> None:
-    """Detect languages: of a run's articles, or of JSON lines {"id", "text"} with --jsonl."""
-    if not jsonl:
+    """Detect languages: of JSON lines {"id", "text"} from FILE or standard input, or of a run (--date/--out)."""
+    if not jsonl and source is None and _names_a_run(date, out):
         return _stage("detect", config, out, date, force)
     from tasks.stages.detect import detect_record
 
@@ -240,7 +360,7 @@ def detect(
         _emit(record if "error" in record else detect_record(record, settings))
 
 
-@app.command()
+@app.command(cls=_Command)
 def repair(
     source: SourceArg = None,
     jsonl: JsonlOpt = False,
@@ -249,8 +369,8 @@ def repair(
     config: ConfigOpt = None,
     force: ForceOpt = False,
 ) -> None:
-    """Repair MT artefacts: of a run's articles, or of JSON lines {"id", "source_lang", "text"} with --jsonl."""
-    if not jsonl:
+    """Repair MT artefacts: of JSON lines {"id", "source_lang", "text"}, or of a run (--date/--out)."""
+    if not jsonl and source is None and _names_a_run(date, out):
         return _stage("repair", config, out, date, force)
     from tasks.stages.repair import repair_record
 
@@ -258,21 +378,22 @@ def repair(
         _emit(record if "error" in record else repair_record(record))
 
 
-@app.command()
+@app.command(cls=_Command)
 def translate(
     source: SourceArg = None,
     jsonl: JsonlOpt = False,
     model: Annotated[
-        list[str] | None, typer.Option("--model", help="SRC-en=PATH_OR_ID (repeatable).")
+        list[str] | None,
+        typer.Option("--model", metavar="SRC-en=PATH_OR_ID", help="Model for one language (repeatable)."),
     ] = None,
     out: OutOpt = None,
     date: DateOpt = None,
     config: ConfigOpt = None,
     force: ForceOpt = False,
 ) -> None:
-    """Translate: a run's articles, or JSON lines {"id", "source_lang", "text"} with --jsonl."""
-    overrides = {"translate": {"models": _translation_models(model or [])}}
-    if not jsonl:
+    """Translate: JSON lines {"id", "source_lang", "text"}, or a run's articles (--date/--out)."""
+    overrides = {"translate": {"models": _translation_models(model or [], "--model")}}
+    if not jsonl and source is None and _names_a_run(date, out):
         return _stage("translate", config, out, date, force, overrides)
     from tasks.models.loading import model_cache
     from tasks.stages.translate import translate_record
@@ -283,10 +404,14 @@ def translate(
     cache = model_cache(cfg.models.cache_size, cfg.models.hub_probe_timeout)
     memory = memory_for(cfg, Store(cfg.store_url))
     for record in _jsonl_lines(source):
-        _emit(record if "error" in record else translate_record(record, cfg, cache, memory))
+        _emit(
+            record
+            if "error" in record
+            else translate_record(record, cfg, cache, memory, local_option="`--model fr-en=DIR`")
+        )
 
 
-@app.command()
+@app.command(cls=_Command)
 def summarise(
     out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None, force: ForceOpt = False
 ) -> None:
@@ -294,19 +419,46 @@ def summarise(
     _stage("summarise", config, out, date, force)
 
 
-@app.command()
+@app.command(cls=_Command)
 def render(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None) -> None:
     """Render a run's digest and manifest."""
     _stage("render", config, out, date, False)
 
 
-@app.command(name="deliver")
-def deliver_cmd(out: OutOpt = None, date: DateOpt = None, config: ConfigOpt = None) -> None:
-    """Email a run's rendered digest (each recipient at most once per run)."""
-    _stage("deliver", config, out, date, False)
+@app.command(name="deliver", cls=_Command)
+def deliver_cmd(
+    out: OutOpt = None,
+    date: DateOpt = None,
+    config: ConfigOpt = None,
+    deliver: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TRANSPORT", help="none | outbox | outbox:DIR | smtp://HOST:PORT (default: the run's)."
+        ),
+    ] = None,
+    to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--to", metavar="ADDRESS", help="Recipient, repeatable (default: the run's recipients)."
+        ),
+    ] = None,
+) -> None:
+    """Email a run's rendered digest with the run's own recipients and transport (each recipient once per run)."""
+    from tasks.delivery.deliver import validate_recipient
+    from tasks.pipeline import run_deliver
+    from tasks.runs import existing_run, recorded_config
+
+    recorded = recorded_config(_config(config, _overrides(out)), date)
+    current = existing_run(recorded, date, "deliver")
+    recipients = [validate_recipient(r) for r in to] if to else None
+    outcomes = run_deliver(current, transport=deliver, recipients=recipients)
+    for outcome in outcomes:
+        typer.echo(f"email {outcome['status']}: {outcome['recipient']} {outcome['detail']}")
+    if any(o["status"] == "failed" for o in outcomes):
+        raise typer.Exit(code=3)
 
 
-@app.command()
+@app.command(cls=_Command)
 def tracks(
     days: Annotated[int, typer.Option("--days", min=1, max=366, help="Days back to list.")] = 7,
     date: Annotated[
@@ -355,11 +507,11 @@ def tracks(
         typer.echo(f"{len(rows)} track(s) live in the {days} day(s) to {last.isoformat()}")
 
 
-@app.command(name="config")
+@app.command(name="config", cls=_Command)
 def config_cmd(
     config: ConfigOpt = None,
     defaults: Annotated[
-        bool, typer.Option(help="Print the defaults, paths unresolved (the example file).")
+        bool, typer.Option(metavar="", help="Print the defaults, paths unresolved (the example file).")
     ] = False,
 ) -> None:
     """Print the resolved configuration as TOML, every key with its description."""
@@ -368,7 +520,12 @@ def config_cmd(
     typer.echo(to_toml(Config() if defaults else _config(config, {})), nl=False)
 
 
-@models_app.command("list")
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return ["  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]]) for row in rows]
+
+
+@models_app.command("list", cls=_Command)
 def models_list(config: ConfigOpt = None) -> None:
     """Show which model each language routes to and whether it is available locally."""
     from tasks.models.loading import is_cached, is_local
@@ -381,22 +538,27 @@ def models_list(config: ConfigOpt = None) -> None:
             return "local directory"
         return "in Hugging Face cache" if is_cached(name) else "not available locally"
 
-    for lang in cfg.detect.languages:
-        if lang != "en":
-            name = route(lang, cfg.translate)
-            typer.echo(f"translate {lang}-en  {name}  [{where(name)}]")
-    typer.echo(f"translate fallback  {cfg.translate.fallback_model}  [{where(cfg.translate.fallback_model)}]")
-    typer.echo(f"summarise           {cfg.summarise.model}  [{where(cfg.summarise.model)}]")
+    rows = [("use", "model", "available")]
+    rows += [
+        (f"translate {lang}-en", route(lang, cfg.translate), where(route(lang, cfg.translate)))
+        for lang in cfg.detect.languages
+        if lang != "en"
+    ]
+    rows.append(("translate fallback", cfg.translate.fallback_model, where(cfg.translate.fallback_model)))
+    rows.append(("summarise", cfg.summarise.model, where(cfg.summarise.model)))
+    for line in _table(rows):
+        typer.echo(line.rstrip())
 
 
-@models_app.command("pull")
+@models_app.command("pull", cls=_Command)
 def models_pull(
     names: Annotated[
-        list[str] | None, typer.Argument(help="Hub ids (default: every model the config uses).")
+        list[str] | None,
+        typer.Argument(metavar="MODEL", help="Hub ids (default: every model the config uses)."),
     ] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Download models into the Hugging Face cache (needs Hub access)."""
+    """Download models into the Hugging Face cache (needs Hub access); exit 7 if any could not be fetched."""
     from tasks.models.loading import is_local, pull
     from tasks.stages.translate import route
 
@@ -406,18 +568,30 @@ def models_pull(
         cfg.translate.fallback_model,
         cfg.summarise.model,
     ]
+    failed = []
     for name in dict.fromkeys(wanted):
         if is_local(name):
             continue
         try:
             typer.echo(f"{name}: {pull(name)}")
         except Exception as exc:  # report every model, do not stop at the first missing one
-            typer.echo(f"{name}: failed ({type(exc).__name__}: {exc})", err=True)
+            failed.append(name)
+            first = (str(exc).splitlines() or [""])[0]
+            typer.echo(f"{name}: failed ({type(exc).__name__}: {first})", err=True)
+    if failed:
+        typer.echo(
+            f"error: {len(failed)} of {len(dict.fromkeys(wanted))} models could not be fetched: "
+            "is the Hugging Face Hub reachable from here (HF_HUB_OFFLINE unset)?",
+            err=True,
+        )
+        raise typer.Exit(code=7)
 
 
-def main() -> None:
-    """Entry point of the `briefing` console script."""
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `briefing` console script (`--debug` may stand anywhere on the line)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    _DEBUG["on"] = "--debug" in args
+    app(args=[a for a in args if a != "--debug"], prog_name="briefing")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import re
@@ -14,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    ValidationError,
     field_validator,
     model_serializer,
     model_validator,
@@ -521,16 +523,54 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     return data
 
 
+class ConfigError(ValueError):
+    """A configuration file or override that cannot be used; the message names the file and the key."""
+
+
+def _explain(exc: ValidationError, where: str) -> ConfigError:
+    problems = []
+    for error in exc.errors()[:5]:
+        key = ".".join(str(part) for part in error["loc"])
+        if error["type"] == "extra_forbidden":
+            section: Any = Config
+            for part in error["loc"][:-1]:
+                section = getattr(section, "model_fields", {}).get(str(part))
+                section = section.annotation if section is not None else None
+            known = list(getattr(section, "model_fields", {}))
+            close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"unknown key {key!r}{hint}")
+        else:
+            problems.append(f"{key}: {error['msg']}")
+    more = f" (and {len(exc.errors()) - 5} more)" if len(exc.errors()) > 5 else ""
+    return ConfigError(f"{where}: " + "; ".join(problems) + more)
+
+
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
-    """Defaults, then the TOML file (if any), then overrides (same schema as the file)."""
+    """Defaults, then the TOML file (if any), then overrides (same schema as the file).
+
+    Raises ConfigError naming the file (or the overrides) and the key when something does not fit.
+    """
     data: dict[str, Any] = _resolve_paths(Config().model_dump(), PROJECT_ROOT)
     if path is not None:
         path = Path(path)
-        with path.open("rb") as fh:
-            data = _merge(data, _resolve_paths(tomllib.load(fh), path.resolve().parent))
+        try:
+            with path.open("rb") as fh:
+                data = _merge(data, _resolve_paths(tomllib.load(fh), path.resolve().parent))
+        except OSError as exc:
+            raise ConfigError(f"config file {str(path)!r}: {exc.strerror or exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from exc
+        try:
+            Config.model_validate(data)
+        except ValidationError as exc:
+            raise _explain(exc, f"config file {str(path)!r}") from exc
     if overrides:
         data = _merge(data, overrides)
-    return Config.model_validate(data)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise _explain(exc, "configuration (command-line options or run parameters)") from exc
 
 
 def _toml_value(value: Any) -> str:

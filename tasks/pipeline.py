@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tasks.article import Article, Story, article_from_dict, story_from_dict, to_dict
-from tasks.config import Config
+from tasks.config import PROJECT_ROOT, Config
 from tasks.stages.registry import (
     ARTICLE_STAGES,
     BY_NAME,
@@ -53,7 +53,7 @@ def check_inputs(paths: list[str], allowed_roots: list[str]) -> list[str]:
     roots = [Path(r).resolve() for r in allowed_roots]
     resolved = []
     for raw in paths:
-        path = Path(raw).resolve()
+        path = (PROJECT_ROOT / raw).resolve()  # a relative path is relative to the project, as in the README
         if not any(path == root or path.is_relative_to(root) for root in roots):
             raise RunParameterError(f"input {raw!r} is outside the allowed roots")
         resolved.append(str(path))
@@ -193,7 +193,7 @@ def _fetched(run: Run, source_id: str) -> dict[str, Article]:
 
 def run_ingest(run: Run) -> list[int]:
     """Read the inputs and merge the fetched sources into article shards; returns the shard indices."""
-    from tasks.stages.ingest import InputReport, ingest, merge
+    from tasks.stages.ingest import InputReport, ingest, merge, require_articles
 
     caps = run.config.ingest
     with timed(run, "ingest"):
@@ -202,6 +202,8 @@ def run_ingest(run: Run) -> list[int]:
             max_bytes=caps.max_bytes,
             max_chars=caps.max_chars,
             max_feed_items=caps.max_feed_items,
+            exclude=[run.config.out, run.config.store_url],
+            default_date=run.date,
         )
         for source in list_sources(run):
             if not run.store.exists(f"fetch/{source['id']}.json"):
@@ -223,6 +225,7 @@ def run_ingest(run: Run) -> list[int]:
         _drop_shards_from(run, [*reversed(downstream), "ingest"], count)
         run.store.put_json("ingest.json", [asdict(r) for r in result.report])
         run.store.put_json("plan.json", {"articles": len(result.articles), "shards": count})
+    require_articles(result, [*run.config.input, *(s["id"] for s in list_sources(run))])
     return list(range(count))
 
 
@@ -386,6 +389,7 @@ def _more_stories(stories: list[Story], listed: set[str]) -> list[dict[str, Any]
 
 def run_render(run: Run, template: str = "digest") -> dict[str, str]:
     """Write digest.html, digest.txt, page.html, manifest.json and report.txt; returns their paths."""
+    from tasks.degraded import degradation_of_run
     from tasks.stages.render import digest_context, language_name, render_digest
 
     with timed(run, "render"):
@@ -398,7 +402,9 @@ def run_render(run: Run, template: str = "digest") -> dict[str, str]:
             for row in run.store.read_records("stories.jsonl.gz")
         ]
         report = manifest(run, everything)
-        included = [e for e in report["inputs"] if e.get("lang") is not None and e["status"] != "rejected"]
+        missing = degradation_of_run(report, everything)
+        report["degraded"] = missing.as_dict()
+        included = [e for e in report["inputs"] if e.get("lang") is not None and e["status"] == "included"]
         rejected = sum(1 for e in report["inputs"] if e["status"] == "rejected")
         collapsed = [s for s in everything if _collapsed(run, s) and s.id not in summarised]
         context = digest_context(
@@ -408,6 +414,7 @@ def run_render(run: Run, template: str = "digest") -> dict[str, str]:
             rejected,
             run.config.render.title,
             collapse_unchanged=run.config.render.collapse_unchanged,
+            missing=missing,
         )
         langs = Counter(e["lang"] for e in included)
         context["counts"].update(
@@ -441,6 +448,7 @@ def run_deliver(
     run: Run, transport: str | Transport | None = None, recipients: list[str] | None = None
 ) -> list[dict]:
     """Email the rendered digest to every recipient exactly once; the outcomes also go into the manifest."""
+    from tasks.degraded import subject_line
     from tasks.delivery.deliver import deliver, make_transport
     from tasks.storage.ledger import ledger_for
 
@@ -458,7 +466,7 @@ def run_deliver(
             parts,
             recipients if recipients is not None else cfg.recipients,
             cfg.sender,
-            cfg.subject.format(date=run.date),
+            subject_line(cfg.subject.format(date=run.date), run),
             run.date,
             run.key,
             transport,
@@ -545,12 +553,17 @@ class WorkerPool:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self._pool
 
+    def close(self) -> None:
+        """Stop the workers (and free their models) before a stage that runs in this process alone."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
     def __enter__(self) -> WorkerPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+        self.close()
 
 
 def run_all(
@@ -569,6 +582,7 @@ def run_all(
             elif stage.kind in ("articles", "stories"):
                 run_shards(run, stage, shards, force, pool, progress)
             elif stage.kind == "group":
+                pool.close()  # grouping holds every article: the workers' detectors must not sit beside it
                 shards = run_stories(run)
             elif stage.kind == "write":
                 paths = run_render(run, template)

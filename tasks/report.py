@@ -60,7 +60,12 @@ def run_report(manifest: dict, timings: dict[str, float], outputs: str, run_key:
     if deliveries is not None:
         lines.append("emails: " + _counts(Counter(d["status"] for d in deliveries)))
         lines.extend(
-            f"email failed: {d['recipient']}: {d['detail']}" for d in deliveries if d["status"] == "failed"
+            f"email {d['status']}: {d['recipient']}: {d['detail']}"
+            for d in deliveries
+            if d["status"] in ("failed", "skipped")
         )
     lines.append(f"outputs: {outputs.rstrip('/')}/{run_key}/")
+    degraded = (manifest.get("degraded") or {}).get("line")
+    if degraded:  # last, so it is the line a person sees at the end of `briefing run` and `make run`
+        lines.append(degraded)
     return "\n".join(lines) + "\n"

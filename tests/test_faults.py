@@ -333,7 +333,7 @@ def test_a_full_disk_during_a_stage_is_one_clear_error_and_the_rerun_finishes_th
             app, ["run", "--config", str(config_file), "--date", DATE, "--workers", "1"]
         )
 
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 8, result.output  # a file or folder could not be written (README § Exit codes)
     record = re.sub(r"\.tmp-[0-9a-f]{32}-", "", opened[2])
     assert _error_lines(result.stderr) == [f"error: [Errno 28] No space left on device: {record!r}"]
     assert _temporary_files(out) == []
@@ -380,7 +380,7 @@ def test_an_unwritable_output_folder_is_one_clear_error_and_the_store_stays_whol
             app, ["run", "--config", str(config_file), "--date", DATE, "--workers", "1"]
         )
 
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 8, result.output  # a file or folder could not be written (README § Exit codes)
     named = opened[0] if error == errno.EROFS else re.sub(r"\.tmp-[0-9a-f]{32}-", "", opened[0])
     assert _error_lines(result.stderr) == [f"error: [Errno {error}] {os.strerror(error)}: {named!r}"]
     assert _temporary_files(out) == []

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -69,11 +70,12 @@ def live_airflow(tmp_path_factory, tiny_marian, tiny_bart):
         f'[summarise]\nmodel = "{tiny_bart}"\nnum_beams = 1\nmin_new_tokens = 4\nmax_new_tokens = 16\n'
         '\n[deliver]\nallowed_recipient_domains = ["example.org"]\n'
     )
-    port = _free_port()
+    port, log_port = _free_port(), _free_port()
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(root / "airflow"),
         "AIRFLOW_PORT": str(port),
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(log_port),
         "BRIEFING_CONFIG": str(config),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
     }
@@ -93,6 +95,8 @@ def live_airflow(tmp_path_factory, tiny_marian, tiny_bart):
             except urllib.error.HTTPError:
                 assert time.monotonic() < deadline, "briefing_on_demand never appeared"
                 time.sleep(2)
+        with pytest.raises(OSError):  # no log server on any interface: the API server reads the log files
+            socket.create_connection(("127.0.0.1", log_port), timeout=2).close()
         yield api, root, inputs
     finally:
         subprocess.run([str(SCRIPT), "stop"], env=env, capture_output=True, timeout=120)
@@ -144,3 +148,49 @@ def test_invalid_params_are_refused_before_any_task_runs(live_airflow, conf):
     assert refused.value.code == 400
     assert "Invalid input for param" in refused.value.read().decode()
     assert api.get("/api/v2/dags/briefing_on_demand/dagRuns")["total_entries"] == before
+
+
+def test_start_reports_a_component_that_failed(tmp_path):
+    """`make airflow` must not say Airflow is up when one of its components did not start."""
+    with socket.socket() as taken:  # the API server cannot bind a port that is taken
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {
+            **os.environ,
+            "AIRFLOW_HOME": str(tmp_path / "airflow"),
+            "AIRFLOW_PORT": str(taken.getsockname()[1]),
+        }
+        try:
+            started = subprocess.run(
+                [str(SCRIPT), "start"], env=env, capture_output=True, text=True, timeout=400
+            )
+        finally:
+            subprocess.run([str(SCRIPT), "stop"], env=env, capture_output=True, timeout=120)
+    assert started.returncode != 0
+    assert "Airflow UI" not in started.stdout
+    assert "api-server failed to start" in started.stderr or "did not come up" in started.stderr
+
+
+def test_the_readme_rest_example_gets_a_token_and_triggers_a_run(live_airflow):
+    """The README's curl lines, run by bash with this Airflow's port, home and Python put in."""
+    api, root, inputs = live_airflow
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    block = readme.split("```sh\nPASSWORD=")[1].split("```")[0]
+    script = "PASSWORD=" + block
+    port = api.base.rsplit(":", 1)[1]
+    script = (
+        script.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
+        .replace(".airflow/", f"{root / 'airflow'}/")
+        .replace(".venv/bin/python", sys.executable)
+        .replace('"inputs": ["seeds"]', f'"inputs": ["{inputs}"]')
+        .replace("editor@example.com", "editor@example.org")  # this Airflow allows only example.org
+    )
+    before = api.get("/api/v2/dags/briefing_on_demand/dagRuns")["total_entries"]
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    run = json.loads(result.stdout)
+    assert run["dag_id"] == "briefing_on_demand" and run["conf"]["recipients"] == ["editor@example.org"]
+    assert api.get("/api/v2/dags/briefing_on_demand/dagRuns")["total_entries"] == before + 1
+    assert _wait_for(api, run["dag_run_id"]) == "success"

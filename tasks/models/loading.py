@@ -24,10 +24,14 @@ class ModelUnavailable(RuntimeError):
     def __init__(self, model: str, reason: str) -> None:
         self.model = model
         self.reason = reason
-        super().__init__(
-            f"model {model!r} is unavailable: {reason}. Provide it with `briefing models pull {model}` "
-            f"on a machine with Hub access, or pass a local directory (e.g. `--translation-model fr-en=DIR`, "
-            f"`--summary-model DIR`); set HF_HUB_OFFLINE=1 to use only the local cache."
+        super().__init__(self.explain("`--translation-model fr-en=DIR`, `--summary-model DIR`"))
+
+    def explain(self, local_option: str) -> str:
+        """The message, naming the option by which the command at hand takes a local model directory."""
+        return (
+            f"model {self.model!r} is unavailable: {self.reason}. Provide it with `briefing models pull "
+            f"{self.model}` on a machine with Hub access, or pass a local directory (e.g. {local_option}); "
+            f"set HF_HUB_OFFLINE=1 to use only the local cache."
         )
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 from tasks.article import Article, Story
 from tasks.config import PROJECT_ROOT
+from tasks.degraded import ADVICE, Degradation, degradation
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 # Output file name -> template file suffix; a template NAME renders NAME.html.j2, NAME.txt.j2, NAME.page.html.j2.
@@ -154,15 +155,46 @@ def language_name(code: str) -> str:
     return LANGUAGES.get(code, code)
 
 
+def host_of(url: str | None) -> str:
+    """The host of an http(s) link without `www.` (empty for anything else)."""
+    link = safe_link(url)
+    host = (urlparse(link).hostname or "") if link else ""
+    return host.removeprefix("www.")
+
+
+def outlet_name(article: Article) -> str:
+    """Who published an article: the site or feed name, else the link's host; never a file name (may be empty)."""
+    return plain(article.outlet) or host_of(article.url)
+
+
+def source_label(article: Article) -> str:
+    """How a story's badges name one of its sources: `Outlet (French)`, else `French source`."""
+    outlet = outlet_name(article)
+    language = language_name(article.lang)
+    return f"{outlet} ({language})" if outlet else f"{language[:1].upper()}{language[1:]} source"
+
+
+def _about(article: Article, message: str, several: bool) -> str:
+    # In a story of several sources a badge names the source it is about.
+    if not several:
+        return message
+    if message.startswith("not translated"):
+        return f"{source_label(article)} {message}"
+    return f"{source_label(article)}: {message}"
+
+
 def _flags(members: list[Article], story: Story) -> list[dict[str, str]]:
     flags: list[dict[str, str]] = []
+    several = len(members) > 1
     for member in members:
-        flags.extend({"kind": f.kind, "text": plain(f.message)} for f in member.flags)
+        flags.extend(
+            {"kind": f.kind, "text": _about(member, plain(f.message), several)} for f in member.flags
+        )
         shown = {f.kind for f in member.flags}  # the repair stage already summarised these kinds as flags
         for flag in member.repair.flags if member.repair else ():
             if flag.get("kind") not in shown:
-                message = plain(str(flag.get("message", "")))
-                flags.append({"kind": "check-source", "text": f"check against source: {message}"})
+                message = f"check against source: {plain(str(flag.get('message', '')))}"
+                flags.append({"kind": "check-source", "text": _about(member, message, several)})
     if story.summary:
         flags.extend({"kind": f.kind, "text": plain(f.message)} for f in story.summary.flags)
     repairs = sum(len(m.repair.changes) for m in members if m.repair)
@@ -219,6 +251,22 @@ def track_view(story: Story) -> dict[str, Any] | None:
     }
 
 
+def source_view(article: Article) -> dict[str, Any]:
+    """One source of a story: its outlet, the repaired English headline and the original beneath it."""
+    original = plain(article.title)
+    english = plain(article.english_title) or original
+    return {
+        "outlet": outlet_name(article),
+        "lang": article.lang,
+        "language": language_name(article.lang),
+        "link": safe_link(article.url),
+        "published": published_label(article.published),
+        "headline": english,
+        "title": original if original != english else "",
+        "translated": article.translation is not None,
+    }
+
+
 def story_view(story: Story, articles: dict[str, Article]) -> dict[str, Any]:
     """What a template needs to show one story; every article string made plain text."""
     members = [articles[i] for i in story.article_ids]
@@ -234,19 +282,33 @@ def story_view(story: Story, articles: dict[str, Article]) -> dict[str, Any]:
         "model": model,
         "flags": _flags(members, story),
         "track": track_view(story),
-        "sources": [
-            {
-                "outlet": plain(m.outlet) or plain(m.source.rsplit("/", 1)[-1]),
-                "lang": m.lang,
-                "language": language_name(m.lang),
-                "link": safe_link(m.url),
-                "published": published_label(m.published),
-                "title": plain(m.title),
-                "translated": m.translation is not None,
-            }
-            for m in members
-        ],
+        "sources": [source_view(m) for m in members],
     }
+
+
+def footer_text(stories: list[Story], members: list[Article], degradation: Degradation | None = None) -> str:
+    """What the machine actually did in this digest: translated from which languages, summarised how."""
+    translated = sorted({language_name(a.lang) for a in members if a.translation is not None})
+    untranslated = sorted(
+        {language_name(a.lang) for a in members if a.translation is None and a.lang not in ("en", "und")}
+    )
+    methods = Counter(s.summary.method if s.summary else "none" for s in stories)
+    parts = []
+    if translated:
+        parts.append(f"Machine-translated from {', '.join(translated)}.")
+    if untranslated:
+        parts.append(f"Left untranslated: {', '.join(untranslated)}.")
+    model = methods["single"] + methods["chunked"]
+    extractive = methods["extractive-fallback"]
+    if model and not extractive:
+        parts.append("Summaries written by a model.")
+    elif model:
+        parts.append(f"{model} summaries written by a model, {extractive} by taking the lead sentences.")
+    elif extractive:
+        parts.append("Summaries are the lead sentences of a source, not a model's.")
+    if degradation is not None and degradation.degraded:
+        parts.append("Some models were unavailable: the note at the top says which, and how to get them.")
+    return " ".join(parts)
 
 
 def digest_context(
@@ -257,10 +319,18 @@ def digest_context(
     title: str,
     *,
     collapse_unchanged: bool = True,
+    missing: Degradation | None = None,
 ) -> dict[str, Any]:
-    """The whole digest's template context; unchanged developing stories go under "Still developing" at the end."""
-    langs = Counter(a.lang for a in articles.values())
+    """The whole digest's template context; unchanged developing stories go under "Still developing" at the
+    end; its counts are those of the manifest (duplicates aside). `missing` is what the whole run lacked
+    (else it is read from these stories' records).
+    """
+    duplicates = {dup for s in stories for dup in s.duplicates}
+    ids = dict.fromkeys(i for s in stories for i in s.article_ids if i in articles and i not in duplicates)
+    members = [articles[i] for i in ids]
+    langs = Counter(a.lang for a in members)
     day = dt.date.fromisoformat(date)
+    degraded = missing if missing is not None else degradation(articles, stories)
     unchanged = [s for s in stories if collapse_unchanged and s.track and s.track.status == "unchanged"]
     collapsed = {s.id for s in unchanged}
     full = [s for s in stories if s.id not in collapsed]
@@ -275,12 +345,17 @@ def digest_context(
         ],
         "counts": {
             "stories": len(stories),
-            "articles": len(articles),
+            "articles": len(members),
             "languages": len([lang for lang in langs if lang != "und"]),
             "rejected": rejected,
+            "duplicates": len(duplicates & set(articles)),
         },
         "languages": [language_name(lang) for lang in sorted(langs) if lang != "und"],
         "more_stories": [],  # the stories past the top ones, listed compactly on the page
+        "degraded": degraded.degraded,
+        "banner": degraded.banner(language_name),
+        "advice": ADVICE,
+        "footer": footer_text(stories, members, degraded),
     }
 
 

@@ -101,3 +101,43 @@ def test_on_demand_dag_takes_params_and_refuses_bad_ones(airflow_env):
     assert refused.returncode != 0
     assert "outside the allowed roots" in refused.stdout + refused.stderr
     assert not any(p.name.startswith("2026-11-22") for p in out.iterdir())
+
+
+def _readme_command(prefix: str) -> list[str]:
+    """The README's command line that starts with `prefix`, split as a shell would."""
+    import shlex
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    (line,) = [line for line in readme.splitlines() if line.startswith(prefix)]
+    return shlex.split(line)
+
+
+def test_the_readme_on_demand_example_runs_as_written(airflow_env):
+    env, root = airflow_env
+    out = root / "out"
+    command = _readme_command(".venv/bin/airflow dags test briefing_on_demand")
+    before = {p.name for p in out.iterdir()} if out.exists() else set()
+    result = subprocess.run(
+        [AIRFLOW, *command[1:]], env=env, capture_output=True, text=True, timeout=600, cwd=root
+    )  # run from elsewhere: the relative input is relative to the project, not to the working directory
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    conf = json.loads(command[command.index("-c") + 1])
+    (run_dir,) = [p for p in out.iterdir() if p.name not in before and p.name.startswith(command[4] + "_")]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert [e["source"] for e in manifest["inputs"]] == [Path(conf["inputs"][0]).name]
+    assert [e["status"] for e in manifest["inputs"]] == ["included"]
+    assert [p.name for p in (out / "outbox" / run_dir.name).iterdir()] == [f"{conf['recipients'][0]}.eml"]
+
+
+def test_an_on_demand_run_whose_inputs_yield_nothing_fails_and_mails_nothing(airflow_env):
+    env, root = airflow_env
+    out = root / "out"
+    empty = root / "extra" / "empty.txt"
+    empty.write_text("")
+    conf = {"inputs": [str(empty)], "recipients": ["nobody@example.org"]}
+    result = _dags_test(env, "briefing_on_demand", "2026-11-21", "-c", json.dumps(conf))
+    assert result.returncode != 0
+    assert "no article in the inputs given" in result.stdout + result.stderr
+    assert not (out / "outbox").exists() or not any(
+        p.name.startswith("2026-11-21") for p in (out / "outbox").iterdir()
+    )

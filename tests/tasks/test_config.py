@@ -1,7 +1,6 @@
-import pydantic
 import pytest
 
-from tasks.config import PROJECT_ROOT, Config, load_config
+from tasks.config import PROJECT_ROOT, Config, ConfigError, load_config
 
 
 def test_defaults_point_inside_the_project():
@@ -27,10 +26,24 @@ def test_file_paths_are_relative_to_the_file_and_overrides_win(tmp_path):
 def test_unknown_keys_and_bad_values_are_errors(tmp_path):
     path = tmp_path / "briefing.toml"
     path.write_text("[translate]\nnum_beam = 2\n")
-    with pytest.raises(pydantic.ValidationError):
+    with pytest.raises(
+        ConfigError, match=r"briefing.toml': unknown key 'translate.num_beam' \(did you mean 'num_beams'\?\)"
+    ):
         load_config(path)
-    with pytest.raises(pydantic.ValidationError):
+    with pytest.raises(
+        ConfigError, match=r"command-line options or run parameters\): models.policy: Input should be"
+    ):
         load_config(overrides={"models": {"policy": "maybe"}})
+    path.write_text("[models]\npolicy = 'maybe'\n")
+    with pytest.raises(
+        ConfigError, match=r"briefing.toml': models.policy: Input should be 'fail' or 'degrade'"
+    ):
+        load_config(path)
+    path.write_text("input = [seeds\n")
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        load_config(path)
+    with pytest.raises(ConfigError, match="No such file"):
+        load_config(tmp_path / "missing.toml")
 
 
 def test_resolved_config_serialises_and_reloads():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from tasks.stages.ingest.decode import decode_bytes
 from tasks.stages.ingest.feeds import read_feed
 from tasks.stages.ingest.html import read_html
 from tasks.stages.ingest.records import read_json, read_txt
-from tasks.stages.ingest.reports import IngestResult, InputReport, Rejected
+from tasks.stages.ingest.reports import IngestResult, InputReport, NoArticles, Rejected
 
 FORMATS = {
     ".txt": "txt",
@@ -66,8 +67,12 @@ def read_file(
         yield item
 
 
-def expand_inputs(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
-    """Every file under the given files and folders (hidden ones aside), with its display name, in a stable order."""
+def expand_inputs(
+    paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()
+) -> list[tuple[Path, str]]:
+    """Every file under the given files and folders (hidden ones and `exclude`d folders aside), with its display
+    name, in a stable order; a path that does not exist keeps the name it was given by."""
+    skip = [Path(e).resolve() for e in exclude if e and "://" not in str(e)]
     files: list[tuple[Path, str]] = []
     for raw in paths:
         path = Path(raw)
@@ -76,9 +81,12 @@ def expand_inputs(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
                 rel = child.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts):
                     continue
+                # The run's own outputs (`--out` inside an input folder) are never read back as inputs.
+                if any(child.resolve().is_relative_to(s) for s in skip):
+                    continue
                 files.append((child, f"{path.name}/{rel.as_posix()}"))
         else:
-            files.append((path, path.name))
+            files.append((path, path.name if path.exists() else str(raw)))
     return files
 
 
@@ -121,18 +129,46 @@ def _content_key(article: Article) -> str:
     return stable_id(article.title.casefold(), " ".join(article.body.split()).casefold())
 
 
+def received_date(path: Path, run_date: str | None = None) -> str | None:
+    """When an undated input arrived: its file's modification time, never later than the end of the run date
+    (a backdated run over freshly copied files), else the run date; ISO 8601, UTC."""
+    try:
+        when: dt.datetime | None = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    except (OSError, ValueError, OverflowError):
+        when = None
+    if run_date:
+        end = dt.datetime.combine(dt.date.fromisoformat(run_date), dt.time(23, 59, 59), dt.UTC)
+        when = min(when, end) if when else end
+    return when.isoformat(timespec="seconds") if when else None
+
+
+def require_articles(result: IngestResult, paths: Iterable[str | Path]) -> IngestResult:
+    """The result, if it holds at least one article; else NoArticles naming every path given and why."""
+    # Inputs that were read but brought nothing new (a copy, a feed item already reported) are not a mistake.
+    if result.articles or any(line.status in ("duplicate", "seen") for line in result.report):
+        return result
+    reasons = [f"{line.source}: {line.reason}" for line in result.report if line.status == "rejected"]
+    raise NoArticles([str(p) for p in paths], reasons[:10])
+
+
 def ingest(
     paths: Iterable[str | Path],
     max_bytes: int = 5_000_000,
     *,
     max_chars: int = MAX_CHARS,
     max_feed_items: int = MAX_FEED_ITEMS,
+    exclude: Iterable[str | Path] = (),
+    default_date: str | None = None,
 ) -> IngestResult:
-    """Read every input; duplicates of an earlier article are reported, not returned twice; caps applied."""
+    """Read every input; duplicates of an earlier article are reported, not returned twice; caps applied.
+
+    An article without a date is `received` at its file's modification time (at the latest the run date,
+    `default_date`), so ranking does not treat it as the oldest news; folders in `exclude` are not read.
+    """
     articles: list[Article] = []
     lines: list[InputReport] = []
     inputs = [Path(p) for p in paths]
-    for path, name in expand_inputs(inputs):
+    for path, name in expand_inputs(inputs, exclude=exclude):
         try:
             if not path.exists():
                 raise Rejected("no such file")
@@ -149,6 +185,8 @@ def ingest(
             if isinstance(item, Rejected):
                 lines.append(InputReport(source=item.source or name, status="rejected", reason=str(item)))
             else:
+                if not item.published:
+                    item = dataclasses.replace(item, received=received_date(path, default_date))
                 articles.append(item)
                 lines.append(
                     InputReport(

@@ -7,6 +7,19 @@ from dataclasses import dataclass, field
 from tasks.article import Article
 
 
+class NoArticles(ValueError):
+    """Not one article could be read from the inputs: the run stops before anything is sent."""
+
+    def __init__(self, paths: list[str], reasons: list[str]) -> None:
+        self.paths = paths
+        listed = ", ".join(repr(p) for p in paths) or "(none)"
+        why = "; ".join(dict.fromkeys(reasons)) or "nothing to read"
+        super().__init__(
+            f"no article in the inputs given ({listed}): {why}. Check the paths (`--input`, `input` in the "
+            "config); nothing was sent"
+        )
+
+
 class Rejected(ValueError):
     """An input that cannot become an article; the message is the reason shown in the manifest."""
 

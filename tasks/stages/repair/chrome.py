@@ -11,6 +11,9 @@ from tasks.stages.repair.edits import Context, Edit
 
 _LINE = re.compile(r"[^\n]+")
 _SENTENCE_START = r"(?:^|(?<=[.!?] )|(?<=[.!?][\"”’)] ))"
+# Where one sentence of a line ends and the next begins, also without a space (`Facebook.We use`); a
+# capital must start a word (`U.S. talks` is one sentence).
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*(?P<gap>[ \u00a0]*)(?=[A-Z][a-z])")
 # A headline glued behind unrecognised chrome is cut only if that chrome is this short.
 _MAX_PREFIX_WORDS = 5
 # A linked headline under a `Next article` label: no more words than this, and no full stop.
@@ -31,6 +34,7 @@ def _patterns() -> dict[str, tuple[re.Pattern[str], dict[str, str]]]:
     sentence, sentence_rules = _alternation(data["sentence"])
     prefix, prefix_rules = _alternation(data["prefix"])
     label, label_rules = _alternation(data["label"])
+    whole_sentence = sentence
     sentence = re.compile(_SENTENCE_START + f"(?:{sentence.pattern})", re.MULTILINE)
     edges = data["edges"]
     names = sorted(edges["sections"], key=len, reverse=True)
@@ -57,6 +61,7 @@ def _patterns() -> dict[str, tuple[re.Pattern[str], dict[str, str]]]:
         "trailing_inline": (re.compile(r"[ \u00a0]+(?:" + edges["trailing_inline"] + r")$"), {}),
         "line": (line, line_rules),
         "sentence": (sentence, sentence_rules),
+        "whole_sentence": (whole_sentence, sentence_rules),
         "prefix": (prefix, prefix_rules),
         "label": (label, label_rules),
     }
@@ -81,6 +86,42 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentences of the line `text[start:end]`, without the space between them."""
+    spans = []
+    for match in _SENTENCE_END.finditer(text, start, end):
+        spans.append((start, match.start("gap")))
+        start = match.end()
+    return [*spans, (start, end)]
+
+
+def _chrome_rule(
+    text: str, start: int, end: int, patterns: dict[str, tuple[re.Pattern[str], dict[str, str]]]
+) -> str:
+    """The rule of the chrome that `text[start:end]` is entirely, or '' if it is (or holds) real text."""
+    for name in ("line", "whole_sentence"):
+        regex, rules = patterns[name]
+        match = regex.fullmatch(text, start, end)
+        if match and match.lastgroup:
+            return rules[match.lastgroup]
+    return ""
+
+
+def _sentence_removals(text: str, sentences: list[tuple[int, int]], rules: list[str]) -> list[Edit]:
+    """Edits removing the chrome sentences of a line (`rules[i]` non-empty) and keeping the others."""
+    edits = []
+    last_real = max(i for i, rule in enumerate(rules) if not rule)
+    for i, rule in enumerate(rules):
+        if not rule:
+            continue
+        if i < last_real:  # the sentence and the space after it
+            start, end = sentences[i][0], sentences[i + 1][0]
+        else:  # after the last real sentence: the space before it goes instead
+            start, end = sentences[i - 1][1], sentences[i][1]
+        edits.append(Edit(start, end, "", "boilerplate", rule))
+    return edits
 
 
 def _line_removals(text: str, lines: list[tuple[int, int]], doomed: dict[int, str]) -> list[Edit]:
@@ -187,20 +228,30 @@ def find(text: str, ctx: Context) -> list[Edit]:
             continue
         match = line_re.fullmatch(text, start, end)
         if match and match.lastgroup:
-            doomed[i] = line_rules[match.lastgroup]
+            # A pattern's open tail (`Share on …`, `We use cookies …`) can run on into article text glued
+            # to the chrome: the line goes only if each of its sentences is chrome, else only those do.
+            sentences = _sentences(text, start, end)
+            rules = [_chrome_rule(text, s, e, patterns) for s, e in sentences]
+            if all(rules):
+                doomed[i] = line_rules[match.lastgroup]
+            else:
+                edits[i] = _sentence_removals(text, sentences, rules)
             continue
         inner = edits.setdefault(i, [])
         match = prefix_re.match(text, start, end)
         if match and match.lastgroup and match.end() < end:
             inner.append(Edit(start, match.end(), "", "boilerplate", prefix_rules[match.lastgroup]))
             content[i] = (match.end(), end)
+        sentences = _sentences(text, content[i][0], end)
         for match in sentence_re.finditer(text, content[i][0], end):
             if not match.lastgroup or match.end() == match.start():
                 continue
-            if match.start() == content[i][0] and match.end() >= end:
+            # A pattern that may run to the end of the line (`Read more: …`) stops at its sentence's end.
+            sentence_end = max(e for s, e in sentences if s <= match.start())
+            cut_start, cut_end = match.start(), min(match.end(), max(sentence_end, match.start() + 1))
+            if cut_start == content[i][0] and cut_end >= end:
                 doomed[i] = sentence_rules[match.lastgroup]
                 break
-            cut_start, cut_end = match.start(), match.end()
             while cut_end < end and text[cut_end] == " ":
                 cut_end += 1
             if cut_end == end:  # last sentence of the line: take the space before it instead

@@ -29,7 +29,11 @@ _MISDECODED = re.compile(f"[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CO
 _ODD = re.compile(
     "[\u0080-\u009f\u0250-\u02af]|(?<=[a-z])[\u00c0-\u00deŸŠŽŒ][\u00c0-\u00ffŸŠŽŒ\u0080-\u00bf]*(?=[a-z])"
 )
-_RUN = re.compile(r"[^ \t\n\r]+")
+# A word: no ASCII space inside, except that `à` at the end of a word whose no-break space became a
+# space (`dÃ©jÃ  vu`) keeps both spaces, for ftfy to read back as `à` and one space.
+_RUN = re.compile(r"(?:\u00c3  |[^ \t\n\r])+")
+# Layers of mis-decoding undone in one word at most (real text has one or two).
+_MAX_LAYERS = 6
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
@@ -104,15 +108,17 @@ def _fix_word(word: str) -> str:
     """One word (a run without ASCII spaces) as ftfy fixes it, to a fixed point, then re-decoded by hand."""
     from ftfy import fix_text
 
-    fixed = fix_text(word, config=_config())
-    for _ in range(2):  # ftfy can leave a layer it fixes on a second look
-        again = fix_text(fixed, config=_config())
+    # ftfy can leave a layer it fixes on a second look, and words it leaves (`ErdoÄŸan`, or a layer beside
+    # one it fixed) are re-decoded by hand, which can reveal a layer for ftfy again (`\x80Â\x80` -> `€\x80`
+    # -> `€€`): both repeat until the word is stable, so a second repair finds nothing more. The badness
+    # test in `_word_edits` keeps only what is measurably better.
+    fixed = word
+    for _ in range(_MAX_LAYERS):
+        again = _MISDECODED.sub(_redecode, fix_text(fixed, config=_config()))
         if again == fixed:
             break
         fixed = again
-    # Words ftfy leaves (`ErdoÄŸan`, or a layer beside one it fixed) are re-decoded by hand; the badness
-    # test in `_word_edits` keeps only what is measurably better.
-    return _MISDECODED.sub(_redecode, fixed)
+    return fixed
 
 
 def find(text: str, ctx: Context) -> list[Edit]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import re
 
@@ -31,9 +32,14 @@ def topic_hits(articles: list[Article], topics: dict[str, list[str]]) -> list[st
     return hits
 
 
+def dated_at(article: Article) -> dt.datetime | None:
+    """The publication time, else when an undated input was received (for ranking, not for grouping)."""
+    return published_at(article) or published_at(dataclasses.replace(article, published=article.received))
+
+
 def rank(stories: list[Story], articles: dict[str, Article], config: StoriesConfig) -> list[Story]:
     """Stories ordered for the digest by sources, recency and configured topics; `rank_score` says why."""
-    times = {i: t for i, a in articles.items() if (t := published_at(a))}
+    times = {i: t for i, a in articles.items() if (t := dated_at(a))}
     newest = max(times.values()) if times else None
     ranked = []
     for story in stories:

@@ -286,9 +286,15 @@ def translate_articles(
 
 
 def translate_record(
-    record: dict, config: Config, cache: ModelCache | None = None, memory: TranslationMemory | None = None
+    record: dict,
+    config: Config,
+    cache: ModelCache | None = None,
+    memory: TranslationMemory | None = None,
+    *,
+    local_option: str = "`--model fr-en=DIR`",
 ) -> dict:
-    """One JSON-lines record `{"id", "source_lang", "text"}` to `{"id", "text", "sentences"}`."""
+    """One JSON-lines record `{"id", "source_lang", "text"}` to `{"id", "text", "sentences"}`; a missing model's
+    error names `local_option`, the caller's way to pass a local model directory."""
     lang = (record.get("source_lang") or "").split("-")[0].split("_")[0].lower()
     text = record.get("text") or ""
     if not lang or lang == "en" or not text.strip():
@@ -305,7 +311,7 @@ def translate_record(
     try:
         (translated,) = translate_articles([article], strict, cache, memory=memory)
     except ModelUnavailable as exc:
-        return {"id": record.get("id"), "text": None, "sentences": [], "error": str(exc)}
+        return {"id": record.get("id"), "text": None, "sentences": [], "error": exc.explain(local_option)}
     translation = translated.translation
     body, sentences = (translation.body, list(translation.sentences)) if translation else (text, [])
     return {"id": record.get("id"), "text": body, "sentences": sentences}

@@ -218,6 +218,53 @@ def test_json_escapes_utf8_cannot_encode_are_replaced_not_raised(tmp_path):
     assert "\ufffd" in to_json(article).encode("utf-8").decode("utf-8")  # the run store can write it
 
 
+def test_a_missing_path_is_reported_by_the_path_given(tmp_path):
+    missing = tmp_path / "typo" / "nope.txt"
+    result = ingest([missing])
+    assert [(r.source, r.status, r.reason) for r in result.report] == [
+        (str(missing), "rejected", "no such file")
+    ]
+
+
+def test_no_article_at_all_names_every_path_given(tmp_path):
+    from tasks.stages.ingest import NoArticles, require_articles
+
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    paths = [tmp_path / "nope", empty]
+    with pytest.raises(NoArticles) as refused:
+        require_articles(ingest(paths), paths)
+    message = str(refused.value)
+    assert str(tmp_path / "nope") in message and str(empty) in message and "empty file" in message
+    assert require_articles(ingest([SEEDS]), [SEEDS]).articles  # articles: nothing to say
+
+
+def test_an_undated_input_is_received_at_its_file_time_never_after_the_run_date(tmp_path):
+    import datetime as dt
+    import os
+
+    path = tmp_path / "a.txt"
+    path.write_text("Headline\n\nBody text of the article.")
+    stamp = dt.datetime(2026, 11, 23, 7, 30, tzinfo=dt.UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+    (article,) = ingest([path], default_date="2026-11-24").articles
+    assert article.published is None and article.received == "2026-11-23T07:30:00+00:00"
+    (later,) = ingest([path], default_date="2026-11-20").articles  # a backdated run
+    assert later.received == "2026-11-20T23:59:59+00:00"
+    dated = tmp_path / "b.json"
+    dated.write_text(json.dumps({"title": "T", "text": "Body text.", "published": "2026-11-01"}))
+    (article,) = ingest([dated], default_date="2026-11-24").articles
+    assert article.published == "2026-11-01" and article.received is None
+
+
+def test_excluded_folders_inside_an_input_are_not_read(tmp_path):
+    (tmp_path / "a.txt").write_text("Headline\n\nBody.")
+    (tmp_path / "out" / "2026-11-24").mkdir(parents=True)
+    (tmp_path / "out" / "2026-11-24" / "digest.txt").write_text("BRIEFING\n\nOld digest.")
+    names = [name for _, name in expand_inputs([tmp_path], exclude=[tmp_path / "out"])]
+    assert names == [f"{tmp_path.name}/a.txt"]
+
+
 @pytest.mark.parametrize("codec", ["utf-16", "utf-32", "utf-8-sig"])
 def test_text_and_json_files_with_a_bom_are_text(tmp_path, codec):
     (tmp_path / "story.txt").write_bytes("Überschrift\n\nTexte en français, 日本語も.".encode(codec))

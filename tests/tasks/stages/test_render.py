@@ -191,14 +191,14 @@ def test_each_story_shows_summary_method_sources_and_flags(parts):
     text = parts["digest.txt"]
     assert "Model summary, read in 2 parts, distilbart-cnn-12-6" in text
     assert "Extractive summary: the lead sentences" in text
-    assert "- Agence Presse Monde (French, 22 Nov 2026)" in text
+    assert "- Agence Presse Monde (French, translated, 22 Nov 2026)" in text
     assert "https://news.example.fr/monde/irak-roquettes-zone-verte" in text
-    assert '"Irak : deux roquettes visent' in text  # the original headline beside the translation
+    assert 'original: "Irak : deux roquettes visent' in text  # the original headline beneath the translation
     for flag in (
         "[!] not translated: model unavailable (Helsinki-NLP/opus-mt-ar-en)",
-        "[!] language uncertain: es (0.62)",
+        "[!] Spanish source: language uncertain: es (0.62)",
         "[!] extractive summary: summary model unavailable",
-        "[!] check against source: 8.000 may mean 8,000",
+        "[!] Spanish source: check against source: 8.000 may mean 8,000",
         "[!] 2 machine-translation repairs",
     ):
         assert flag in text
@@ -305,7 +305,9 @@ def test_story_view_without_summary_or_flags():
     article = _article("x", "en", "Plain headline", "Body.")
     view = story_view(Story(id="s", article_ids=("x",), headline="Plain headline"), {"x": article})
     assert view["flags"] == [] and view["summary"] == "" and view["method_label"] == "No summary"
-    assert view["sources"][0]["outlet"] == "x.txt" and view["sources"][0]["link"] is None
+    # No outlet and no link: the source is named by its headline, never by its file name.
+    assert view["sources"][0]["outlet"] == "" and view["sources"][0]["link"] is None
+    assert view["sources"][0]["headline"] == "Plain headline" and view["sources"][0]["title"] == ""
 
 
 HOSTILE = {
@@ -384,3 +386,68 @@ def test_hostile_articles_do_not_survive_the_whole_pipeline(tiny_config, tmp_pat
             assert not any(key.startswith("on") for _, attrs in tags for key in attrs)
             hrefs = [attrs["href"] for tag, attrs in tags if tag == "a"]
             assert all(h.startswith(("#", "http://", "https://")) for h in hrefs)
+
+
+def _undegraded() -> tuple[list[Story], dict[str, Article]]:
+    stories, articles = sample_records()
+    articles["a3"] = replace(articles["a3"], flags=())
+    stories[2] = replace(stories[2], summary=replace(stories[2].summary, flags=()))
+    return stories, articles
+
+
+def test_a_degraded_digest_carries_a_banner_naming_what_is_missing(parts):
+    for name in ("digest.html", "page.html"):
+        text = " ".join(" ".join(elements(parts[name]).text).split())
+        assert "Degraded run: some models were unavailable" in text
+        assert "1 article in Arabic not translated: 1 of 2 translation models unavailable" in text
+        assert "(Helsinki-NLP/opus-mt-ar-en)" in text and "briefing models pull" in text
+        # The banner comes before the first story.
+        assert text.index("Degraded run") < text.index("Story 1")
+    assert "DEGRADED RUN: SOME MODELS WERE UNAVAILABLE" in parts["digest.txt"]
+
+
+def test_a_complete_digest_has_no_banner_and_its_footer_says_only_what_was_done():
+    stories, articles = _undegraded()
+    parts = render_digest(digest_context(stories, articles, "2026-11-24", 0, "Briefing"))
+    for part in parts.values():
+        assert "Degraded" not in part and "DEGRADED" not in part and "models pull" not in part
+    text = " ".join(parts["digest.txt"].split())
+    assert "Machine-translated from French, German, Spanish." in text
+    assert "Left untranslated: Arabic." in text  # a3 has no translation: the footer does not claim one
+    assert "2 summaries written by a model, 1 by taking the lead sentences." in text
+
+
+def test_badges_name_the_source_they_are_about():
+    stories, articles = sample_records()
+    articles["a2"] = replace(
+        articles["a2"],
+        translation=None,
+        flags=(Flag("not-translated", "not translated: model unavailable (opus-mt-de-en)", "translate"),),
+    )
+    view = story_view(stories[0], articles)
+    texts = [f["text"] for f in view["flags"]]
+    assert "Beispiel Zeitung (German) not translated: model unavailable (opus-mt-de-en)" in texts
+    assert not any("Agence Presse Monde" in t for t in texts)  # the translated source carries no badge
+
+
+def test_sources_show_outlet_or_host_and_the_repaired_english_headline_over_the_original():
+    article = _article(
+        "n1",
+        "en",
+        "Home LATEST NEWS Strike at the port",
+        "Body.",
+        url="https://www.portnews.example/strike",
+    )
+    article = replace(article, repair=Repair(title="Strike at the port", body="Body."))
+    (source,) = story_view(Story(id="s", article_ids=("n1",), headline="Strike"), {"n1": article})["sources"]
+    assert source["outlet"] == "portnews.example"  # no site name: the host, never `n1.txt`
+    assert source["headline"] == "Strike at the port"
+    assert source["title"] == "Home LATEST NEWS Strike at the port"
+
+
+def test_masthead_counts_leave_out_republished_copies():
+    stories, articles = _undegraded()
+    articles["dup"] = replace(articles["a4"], id="dup")
+    stories[1] = replace(stories[1], duplicates={"dup": "a4"})
+    context = digest_context(stories, articles, "2026-11-24", 0, "Briefing")
+    assert context["counts"]["articles"] == 5 and context["counts"]["duplicates"] == 1

@@ -434,3 +434,21 @@ def sweep() -> None:
 
 if __name__ == "__main__":
     sweep()
+
+
+def test_an_undated_story_ranks_by_when_it_was_received():
+    from dataclasses import replace
+
+    from tasks.article import Story
+    from tasks.stages.stories import rank
+
+    articles, _, _ = labelled()
+    dated = [a for a in articles if a.published][:1]
+    base = replace(articles[0], id="undated", published=None, received=None)
+    story = Story(id="u", article_ids=("undated",), headline="U")
+    others = {a.id: a for a in dated}
+    newest = max(a.published for a in dated)
+    for received, expected in ((None, 0.0), (newest, 1.0)):
+        pool = {**others, "undated": replace(base, received=received)}
+        (ranked,) = rank([story], pool, StoriesConfig())
+        assert f"recency {expected:.2f}" in ranked.reason

@@ -104,3 +104,40 @@ def test_section_and_button_words_inside_the_text_stay(text: str) -> None:
 )
 def test_date_and_credit_lines_go_but_figures_and_sentences_stay(text: str, expected: str) -> None:
     assert _fix(text)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "rules"),
+    [
+        # Found by the idempotence property: `Share on .{1,80}` ran on over the article sentence glued to it.
+        (
+            "Share on Facebook.We use cookies.Les discussions porteront sur les salaires.",
+            "Les discussions porteront sur les salaires.",
+            ["chrome:share", "chrome:cookie"],
+        ),
+        (
+            "We use cookies. The central bank kept interest rates unchanged.",
+            "The central bank kept interest rates unchanged.",
+            ["chrome:cookie"],
+        ),
+        (
+            "Read more: Talks stall. The central bank kept interest rates unchanged.",
+            "The central bank kept interest rates unchanged.",
+            ["chrome:nav"],
+        ),
+        # `Read more: …` inside a paragraph stops at the end of its sentence.
+        (
+            "The vote is Sunday. Read more: Talks stall. Polls open at 8.",
+            "The vote is Sunday. Polls open at 8.",
+            ["chrome:footer"],
+        ),
+    ],
+)
+def test_article_sentences_glued_to_a_chrome_line_stay(text: str, expected: str, rules: list[str]) -> None:
+    assert _fix(text) == (expected, rules)
+    assert _fix(expected) == (expected, [])
+
+
+def test_a_line_of_chrome_sentences_only_goes_whole() -> None:
+    text = "Share on Facebook.We use cookies.\nThe strike goes on."
+    assert _fix(text) == ("The strike goes on.", ["chrome:share"])

@@ -45,3 +45,16 @@ def test_a_word_ftfy_fixes_in_part_is_finished_in_the_same_pass() -> None:
     fixed, _ = _fix("theFrance Agency´Â¹donâ€™t")
     assert fixed == "theFrance Agency´¹don’t"
     assert _fix(fixed) == (fixed, [])
+
+
+def test_layers_revealed_by_hand_re_decoding_are_fixed_in_the_same_pass() -> None:
+    # Found by the idempotence property: `\x80Â\x80` became `€\x80`, and only a second repair gave `€€`.
+    fixed, rules = _fix("Les discussions porteront sur les salaires.\x80Â\x80")
+    assert (fixed, rules) == ("Les discussions porteront sur les salaires.€€", ["mojibake"])
+    assert _fix(fixed) == (fixed, [])
+
+
+def test_a_grave_whose_no_break_space_became_a_space_is_repaired() -> None:
+    fixed, rules = _fix("It was a dÃ©jÃ  vu moment for investors.")
+    assert (fixed, rules) == ("It was a déjà vu moment for investors.", ["mojibake"])
+    assert _fix(fixed) == (fixed, [])
