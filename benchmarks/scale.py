@@ -192,7 +192,8 @@ def run_once(corpus: Path, out: Path, workers: int) -> dict:
         "--date", "2026-11-24", "--deliver", "none", "--workers", str(workers),
     ]  # fmt: skip
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = (out.parent / f"{out.name}.log").open("w")  # a file, not a pipe: a long report never blocks the run
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     peak, cpu = 0, 0.0
     watched = psutil.Process(process.pid)
     times: dict[int, float] = {}
@@ -206,9 +207,11 @@ def run_once(corpus: Path, out: Path, workers: int) -> dict:
             pass
         time.sleep(0.25)
     wall = time.perf_counter() - start
-    _, stderr = process.communicate()
+    process.wait()
+    log.close()
     if process.returncode != 0:
-        raise SystemExit(f"briefing run failed ({process.returncode}):\n{stderr[-3000:]}")
+        text = (out.parent / f"{out.name}.log").read_text(errors="replace")
+        raise SystemExit(f"briefing run failed ({process.returncode}):\n{text[-3000:]}")
     cpu = sum(times.values())
     store = out / ".store" / "runs" / "2026-11-24"
     written = sum(1 for p in store.rglob("*") if p.is_file()) + sum(

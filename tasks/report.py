@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+RISING_LISTED = 10  # a report is read at a glance; the manifest has every rising story
+
 
 def _counts(counter: Counter) -> str:
     return ", ".join(f"{key} {n}" for key, n in sorted(counter.items(), key=lambda kv: str(kv[0]))) or "none"
@@ -42,7 +44,12 @@ def run_report(manifest: dict, timings: dict[str, float], outputs: str, run_key:
             "tracks: "
             + _counts(Counter(t["status"] for t in tracked))
             + f"; rising {len(rising)}"
-            + "".join(f"\nrising: {s['headline']}: {s['rising']['reason']}" for s in rising)
+            + "".join(f"\nrising: {s['headline']}: {s['rising']['reason']}" for s in rising[:RISING_LISTED])
+            + (
+                f"\nrising: {len(rising) - RISING_LISTED} more in the manifest"
+                if len(rising) > RISING_LISTED
+                else ""
+            )
         )
     for problem in manifest.get("archive_problems", []):
         lines.append(f"archive: {problem}")
