@@ -8,17 +8,7 @@ from typing import Any
 
 from airflow.sdk import Asset, Param, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
-from briefing_tasks import (
-    MODEL_POOL,
-    articles,
-    deliver,
-    fetch,
-    ingest,
-    list_sources,
-    render,
-    stories,
-    summarise,
-)
+from briefing_tasks import add_stage, deliver
 
 # The shared run of a day is done: the briefings of that day may select from it.
 ARTICLES = Asset("briefing_articles")
@@ -131,14 +121,7 @@ def wire_articles() -> None:
     args = plan_articles()
     upstream: Any = None
     for stage in SHARED_STAGES:
-        pool = {"pool": MODEL_POOL} if stage.uses_models else {}
-        if stage.kind == "sources":
-            upstream = fetch.partial(args=args).expand(source=list_sources(args))
-        elif stage.kind == "read":
-            upstream = ingest(args, upstream)
-        elif stage.kind == "articles":
-            mapped = articles.override(task_id=stage.name, doc=stage.doc, **pool)
-            upstream = mapped.partial(args=args, stage=stage.name).expand(shard=upstream)
+        upstream = add_stage(stage, args, upstream)
     articles_done(args, upstream)
 
 
@@ -149,17 +132,9 @@ def wire_briefing(name: str, approval: bool, timeout_hours: float, timeout_outco
     args = plan_briefing(name)
     upstream: Any = select(args, wait_for_articles(args))
     for stage in BRIEFING_STAGES:
-        pool = {"pool": MODEL_POOL} if stage.uses_models else {}
-        if stage.kind == "group":
-            upstream = stories.override(task_id=stage.name, doc=stage.doc)(args, upstream)
-        elif stage.kind == "stories":
-            mapped = summarise.override(task_id=stage.name, doc=stage.doc, **pool)
-            upstream = mapped.partial(args=args, stage=stage.name).expand(shard=upstream)
-        elif stage.kind == "write":
-            upstream = render.override(task_id=stage.name, doc=stage.doc)(args, upstream)
-        elif stage.kind == "send" and not approval:
-            upstream = deliver.override(task_id=stage.name, doc=stage.doc)(args, upstream)
-        elif stage.kind == "send":
+        if stage.kind != "send" or not approval:
+            upstream = add_stage(stage, args, upstream)
+        else:
             from airflow.providers.standard.operators.hitl import HITLOperator
 
             note = approval_note(args, upstream)

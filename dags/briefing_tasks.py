@@ -189,27 +189,27 @@ def deliver(args: dict[str, Any], paths: dict[str, str]) -> list[dict[str, str]]
     return outcomes
 
 
+def add_stage(stage: Any, args: Any, upstream: Any) -> Any:
+    """The task (or mapped task) of one registered stage after `upstream`; returns what the next stage follows."""
+    pool = {"pool": MODEL_POOL} if stage.uses_models else {}
+    if stage.kind == "sources":
+        return fetch.partial(args=args).expand(source=list_sources(args))
+    if stage.kind == "read":
+        return ingest(args, upstream)
+    if stage.kind in ("articles", "stories"):
+        mapped = (articles if stage.kind == "articles" else summarise).override(
+            task_id=stage.name, doc=stage.doc, **pool
+        )
+        return mapped.partial(args=args, stage=stage.name).expand(shard=upstream)
+    single = {"group": stories, "write": render, "send": deliver}[stage.kind]
+    return single.override(task_id=stage.name, doc=stage.doc)(args, upstream)
+
+
 def wire(on_demand: bool = False) -> None:
     """The task graph of both DAGs, one task (or mapped task) per registered stage, in the registry's order."""
     from tasks.stages.registry import STAGES
 
-    args = plan(on_demand)
-    upstream: Any = None
+    upstream: Any = plan(on_demand)
+    args = upstream
     for stage in STAGES:
-        pool = {"pool": MODEL_POOL} if stage.uses_models else {}
-        if stage.kind == "sources":
-            upstream = fetch.partial(args=args).expand(source=list_sources(args))
-        elif stage.kind == "read":
-            upstream = ingest(args, upstream)
-        elif stage.kind == "articles":
-            mapped = articles.override(task_id=stage.name, doc=stage.doc, **pool)
-            upstream = mapped.partial(args=args, stage=stage.name).expand(shard=upstream)
-        elif stage.kind == "group":
-            upstream = stories.override(task_id=stage.name, doc=stage.doc)(args, upstream)
-        elif stage.kind == "stories":
-            mapped = summarise.override(task_id=stage.name, doc=stage.doc, **pool)
-            upstream = mapped.partial(args=args, stage=stage.name).expand(shard=upstream)
-        elif stage.kind == "write":
-            upstream = render.override(task_id=stage.name, doc=stage.doc)(args, upstream)
-        elif stage.kind == "send":
-            upstream = deliver.override(task_id=stage.name, doc=stage.doc)(args, upstream)
+        upstream = add_stage(stage, args, upstream)
