@@ -7,6 +7,7 @@ DATE   ?= $(shell date -u +%Y-%m-%d)
 # Airflow keeps its SQLite metadata and logs under the project, never in the user's home.
 export AIRFLOW_HOME := $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export TRANSFORMERS_VERBOSITY := error

@@ -9,7 +9,7 @@ from typing import Any
 from airflow.sdk import get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-MODEL_POOL = "briefing_models"
+from tasks.config import MODEL_POOL
 
 DEFAULT_ARGS = {
     "owner": "briefing",

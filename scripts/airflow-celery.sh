@@ -24,6 +24,8 @@ secrets=$home/secrets.env
 
 export AIRFLOW_HOME=$home/airflow
 export AIRFLOW__CORE__DAGS_FOLDER=$project/dags
+# The scheduler creates the model pool (plugins/briefing_pool.py) when a run first needs it; it is cluster-wide.
+export AIRFLOW__CORE__PLUGINS_FOLDER=$project/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__EXECUTOR=CeleryExecutor
 export AIRFLOW__CORE__PARALLELISM=${AIRFLOW__CORE__PARALLELISM:-4}
@@ -200,10 +202,6 @@ start() {
   start_postgres
   start_redis
   "$venv/bin/airflow" db migrate >"$logs/migrate.log" 2>&1 || { tail -n 30 "$logs/migrate.log" >&2; stop; die "airflow db migrate failed"; }
-  local slots
-  slots=$("$py" -c 'from tasks.config import load_config; import os; print(load_config(os.environ.get("BRIEFING_CONFIG") or None).models.pool_slots)')
-  # The pool is cluster-wide: models.pool_slots model-heavy tasks at once across all workers.
-  "$venv/bin/airflow" pools set briefing_models "$slots" "Tasks that load translation or summary models" >/dev/null
   printf '{"admin": "%s"}\n' "$BRIEFING_ADMIN_PASSWORD" >"$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
   chmod 600 "$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
   launch api-server "$venv/bin/airflow" api-server

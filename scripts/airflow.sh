@@ -9,6 +9,8 @@ port=${AIRFLOW_PORT:-8080}
 
 export AIRFLOW_HOME=${AIRFLOW_HOME:-$project/.airflow}
 export AIRFLOW__CORE__DAGS_FOLDER=$project/dags
+# The scheduler creates the model pool from plugins/briefing_pool.py when a run first needs it.
+export AIRFLOW__CORE__PLUGINS_FOLDER=$project/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__EXECUTOR=LocalExecutor
 # One task at a time by default: two cores, and model-heavy tasks are further limited by their pool.
@@ -35,8 +37,6 @@ start() {
     umask 077
     printf '{"admin": "%s"}\n' "$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(12))')" >"$passwords"
   fi
-  slots=$("$venv/bin/python" -c 'from tasks.config import load_config; import os; print(load_config(os.environ.get("BRIEFING_CONFIG") or None).models.pool_slots)')
-  "$venv/bin/airflow" pools set briefing_models "$slots" "Tasks that load translation or summary models" >/dev/null 2>&1
   for component in api-server scheduler dag-processor; do
     args=()
     # The scheduler's log server would listen on every interface (port 8793, not configurable); the API server

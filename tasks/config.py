@@ -357,6 +357,10 @@ class DeliverConfig(Section):
     smtp_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server.")
 
 
+# The Airflow pool of the model-loading tasks (`models.pool_slots` of them at once, across the cluster).
+MODEL_POOL = "briefing_models"
+
+
 class ModelsConfig(Section):
     policy: Literal["fail", "degrade"] = Field(
         "degrade",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import PROJECT_ROOT, load_config
+from tasks.config import MODEL_POOL, PROJECT_ROOT, load_config
 from tasks.pipeline import open_run, run_all
 from tasks.storage.shards import decode
 from tests.conftest import SEEDS
@@ -215,6 +215,8 @@ def test_a_run_survives_a_worker_killed_mid_task(cluster, s3, tiny_marian, tiny_
     retried = api.get(f"/api/v2/dags/daily_briefing/dagRuns/{run_id}/taskInstances/{task_id}/{map_index}")
     assert retried["state"] == "success" and retried["try_number"] >= 2
     assert retried["hostname"] != host
+    # Nobody made the model pool but the scheduler's plugin, sized by the config's models.pool_slots.
+    assert api.get(f"/api/v2/pools/{MODEL_POOL}")["slots"] == 2
 
     # The same input through the CLI in this process, with local folders: the same digest.
     local = _write_config(

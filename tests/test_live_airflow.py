@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from tasks.config import PROJECT_ROOT
+from tasks.config import MODEL_POOL, PROJECT_ROOT
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow
@@ -68,7 +68,7 @@ def live_airflow(tmp_path_factory, tiny_marian, tiny_bart):
         f'input = ["{inputs}"]\nout = "{root / "out"}"\n\n[ingest]\nallowed_roots = ["{inputs}"]\n\n'
         f"[translate]\nnum_beams = 1\n\n[translate.models]\n{models}\n\n"
         f'[summarise]\nmodel = "{tiny_bart}"\nnum_beams = 1\nmin_new_tokens = 4\nmax_new_tokens = 16\n'
-        '\n[deliver]\nallowed_recipient_domains = ["example.org"]\n'
+        '\n[deliver]\nallowed_recipient_domains = ["example.org"]\n\n[models]\npool_slots = 2\n'
     )
     port, log_port = _free_port(), _free_port()
     env = {
@@ -119,8 +119,14 @@ def test_triggered_run_with_params_succeeds(live_airflow):
         "template": "digest",
         "recipients": ["desk@example.org", "editor@example.org"],
     }
+    with pytest.raises(
+        urllib.error.HTTPError
+    ) as missing:  # nobody made the pool: the scheduler's plugin will
+        api.get(f"/api/v2/pools/{MODEL_POOL}")
+    assert missing.value.code == 404
     run = api.post("/api/v2/dags/briefing_on_demand/dagRuns", {"logical_date": None, "conf": conf})
     assert _wait_for(api, run["dag_run_id"]) == "success"
+    assert api.get(f"/api/v2/pools/{MODEL_POOL}")["slots"] == 2  # models.pool_slots of the config
     (run_dir,) = [
         p for p in (root / "out").iterdir() if p.is_dir() and p.name[0] != "." and p.name != "outbox"
     ]
