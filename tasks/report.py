@@ -35,7 +35,8 @@ def run_report(manifest: dict, timings: dict[str, float], outputs: str, run_key:
     stories = manifest.get("stories", [])
     lines.append(
         f"stages: {len(included)} articles detected, {translated} translated, {repaired} repaired, "
-        f"{len(stories)} stories, summaries: " + _counts(Counter(s["summary_method"] for s in stories))
+        f"{len(stories)} stories, summaries: "
+        + _counts(Counter(s["summary_method"] or "none (listed only)" for s in stories))
     )
     tracked = [s["track"] for s in stories if s.get("track")]
     if tracked:

@@ -20,3 +20,11 @@ def test_a_degraded_run_ends_its_report_with_what_is_missing():
     report = run_report(_manifest(degraded={"degraded": True, "line": line}), {}, "/out", "2026-11-24")
     assert report.splitlines()[-1] == line
     assert run_report(_manifest(), {}, "/out", "2026-11-24").splitlines()[-1].startswith("outputs: ")
+
+
+def test_stories_listed_without_a_summary_are_counted_as_such():
+    stories = [{"summary_method": "abstractive", "headline": "A"}] + [
+        {"summary_method": None, "headline": h} for h in "BC"
+    ]
+    report = run_report(_manifest(stories=stories), {}, "/out", "2026-11-24")
+    assert "3 stories, summaries: abstractive 1, none (listed only) 2" in report
