@@ -24,7 +24,7 @@ secrets=$home/secrets.env
 
 export AIRFLOW_HOME=$home/airflow
 export AIRFLOW__CORE__DAGS_FOLDER=$project/dags
-# The scheduler creates the model pool (plugins/briefing_pool.py) when a run first needs it; it is cluster-wide.
+# The scheduler's listener (plugins/briefing_pool.py) creates the model pool if it is missing when a run starts.
 export AIRFLOW__CORE__PLUGINS_FOLDER=$project/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__EXECUTOR=CeleryExecutor
@@ -202,6 +202,11 @@ start() {
   start_postgres
   start_redis
   "$venv/bin/airflow" db migrate >"$logs/migrate.log" 2>&1 || { tail -n 30 "$logs/migrate.log" >&2; stop; die "airflow db migrate failed"; }
+  # The pool is cluster-wide (models.pool_slots across all workers). Made here so the UI shows it from the
+  # start; the scheduler's plugin would make it at the first run otherwise. An existing pool keeps its size.
+  "$venv/bin/airflow" pools get briefing_models >/dev/null 2>&1 || "$venv/bin/airflow" pools set briefing_models \
+    "$("$py" -c 'from tasks.config import load_config; import os; print(load_config(os.environ.get("BRIEFING_CONFIG") or None).models.pool_slots)')" \
+    "Tasks that load translation or summary models" >/dev/null
   printf '{"admin": "%s"}\n' "$BRIEFING_ADMIN_PASSWORD" >"$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
   chmod 600 "$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
   launch api-server "$venv/bin/airflow" api-server

@@ -215,7 +215,7 @@ def test_a_run_survives_a_worker_killed_mid_task(cluster, s3, tiny_marian, tiny_
     retried = api.get(f"/api/v2/dags/daily_briefing/dagRuns/{run_id}/taskInstances/{task_id}/{map_index}")
     assert retried["state"] == "success" and retried["try_number"] >= 2
     assert retried["hostname"] != host
-    # Nobody made the model pool but the scheduler's plugin, sized by the config's models.pool_slots.
+    # The cluster-wide model pool, sized by the config's models.pool_slots.
     assert api.get(f"/api/v2/pools/{MODEL_POOL}")["slots"] == 2
 
     # The same input through the CLI in this process, with local folders: the same digest.
