@@ -6,13 +6,13 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import Asset, Param, get_current_context, task
+from airflow.sdk import Asset, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
-from briefing_tasks import add_stage, deliver
+from briefing_approval import add_approval
+from briefing_tasks import add_stage
 
 # The shared run of a day is done: the briefings of that day may select from it.
 ARTICLES = Asset("briefing_articles")
-APPROVE, REJECT = "Approve", "Reject"
 
 
 def _config_path() -> str | None:
@@ -84,36 +84,6 @@ def select(args: dict[str, Any], ready: Any = None) -> int:
     return run_select(shared_run(base, args["date"]), run, find_briefing(base, args["name"]))
 
 
-@task
-def approval_note(args: dict[str, Any], paths: dict[str, str]) -> str:
-    """The story list and page an editor reviews before approving."""
-    from tasks.briefings import approval_note as note
-    from tasks.config import load_config
-    from tasks.pipeline import open_run
-
-    run = open_run(load_config(args["config"], args["overrides"]), args["date"], args["name"])
-    return note(run, paths["page.html"])
-
-
-@task
-def deliver_if_approved(
-    args: dict[str, Any], paths: dict[str, str], response: dict[str, Any] | None, timeout_outcome: str
-) -> list[dict[str, str]]:
-    """Send when approved; otherwise send nothing. The decision and its reason go into the manifest."""
-    from tasks.briefings import decision_from_response, record_approval
-    from tasks.config import load_config
-    from tasks.pipeline import open_run
-
-    decision = decision_from_response(response, timeout_outcome)
-    run = open_run(load_config(args["config"], args["overrides"]), args["date"], args["name"])
-    record_approval(run, decision)
-    if not decision["approved"]:
-        return []
-    outcomes = deliver.function(args, paths)
-    record_approval(run, decision)  # delivery rewrote the manifest
-    return outcomes
-
-
 def wire_articles() -> None:
     """The shared DAG: every shared stage of the registry, in its order, then the done marker."""
     from tasks.stages.registry import SHARED_STAGES
@@ -135,24 +105,5 @@ def wire_briefing(name: str, approval: bool, timeout_hours: float, timeout_outco
         if stage.kind != "send" or not approval:
             upstream = add_stage(stage, args, upstream)
         else:
-            from airflow.providers.standard.operators.hitl import HITLOperator
-
-            note = approval_note(args, upstream)
-            approve = HITLOperator(
-                task_id="approve",
-                subject=f"Send the {name.replace('_', ' ')} briefing?",
-                body="{{ ti.xcom_pull(task_ids='approval_note') }}",
-                options=[APPROVE, REJECT],
-                defaults=[APPROVE if timeout_outcome == "approve" else REJECT],
-                params={
-                    "reason": Param(
-                        None, type=["null", "string"], description="Why (recorded in the manifest)."
-                    )
-                },
-                response_timeout=timedelta(hours=timeout_hours),
-                doc="An editor approves (sent) or rejects (nothing sent, reason in the manifest).",
-            )
-            note >> approve
-            deliver_if_approved.override(task_id=stage.name, doc=stage.doc)(
-                args, upstream, approve.output, timeout_outcome
-            )
+            subject = f"Send the {name.replace('_', ' ')} briefing?"
+            upstream = add_approval(stage, args, upstream, subject, timeout_hours, timeout_outcome)

@@ -2,8 +2,11 @@
 ### briefing_on_demand
 
 An editor's run for a breaking story: the same pipeline as `daily_briefing` on chosen inputs,
-languages, recipients and template. Params are validated when the run is triggered; input paths
-must lie inside the configured allowed roots and the template must be on the allow-list.
+languages, recipients and template, or with the settings of one configured briefing (`briefing`).
+Params are validated when the run is triggered; input paths must lie inside the configured allowed
+roots, the template and the briefing must be on their allow-lists. A run to more than
+`approval.on_demand_recipient_limit` recipients, or of a briefing with `approval = true`, waits at
+`approve` for an editor before sending.
 """
 
 import os
@@ -62,8 +65,18 @@ RECIPIENT = ONE_LINE + "[^\\s@]+@[^\\s@]+$"
             items={"type": "string", "format": "email", "pattern": RECIPIENT},
             description="Who receives the digest (on the allowed domains); empty means the configured recipients.",
         ),
+        "briefing": Param(
+            None,
+            type=["null", "string"],
+            enum=[None, *(b.name for b in CONFIG.briefings)],
+            description="Run now with this configured briefing's inputs, topics, languages, recipients, "
+            "template and approval (the Params given here still override them); empty: the daily settings.",
+        ),
         "template": Param(
-            "digest", type="string", enum=CONFIG.render.templates, description="Digest template."
+            None,
+            type=["null", "string"],
+            enum=[None, *CONFIG.render.templates],
+            description="Digest template; empty: the briefing's, else `digest`.",
         ),
         "date": Param(
             None,
@@ -74,7 +87,7 @@ RECIPIENT = ONE_LINE + "[^\\s@]+@[^\\s@]+$"
     },
 )
 def briefing_on_demand() -> None:
-    wire(on_demand=True)
+    wire(on_demand=True, approval=CONFIG.approval)
 
 
 briefing_on_demand()

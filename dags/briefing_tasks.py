@@ -49,39 +49,24 @@ def _no_retry_for_missing_models(step, *call_args):
 @task
 def plan(on_demand: bool = False) -> dict[str, Any]:
     """Turn the run's params into run arguments, refusing bad ones before any work starts."""
+    from tasks.briefings import on_demand_args
     from tasks.config import load_config
     from tasks.delivery.deliver import DeliveryError
-    from tasks.delivery.recipients import check_recipients
-    from tasks.pipeline import RunParameterError, check_inputs, parse_date
+    from tasks.pipeline import RunParameterError, parse_date
 
     context = get_current_context()
     params = context["params"]
     config_path = os.environ.get("BRIEFING_CONFIG") or None
-    overrides: dict[str, Any] = {}
     try:
         config = load_config(config_path)
         run_date = params.get("date") or (context.get("logical_date") or context["dag_run"].run_after).date()
         args: dict[str, Any] = {"config": config_path, "date": parse_date(str(run_date)), "name": None}
         if on_demand:
-            overrides["fetch"] = {"record_seen": False}  # never changes what a later daily run reports
-            if params.get("inputs"):
-                overrides["input"] = check_inputs(params["inputs"], config.ingest.allowed_roots)
-            if params.get("languages"):
-                overrides["detect"] = {"languages": params["languages"]}
-            if params.get("recipients"):
-                mail = config.deliver
-                recipients = check_recipients(
-                    params["recipients"], mail.allowed_recipient_domains, mail.recipients
-                )
-                overrides["deliver"] = {"recipients": recipients}
-            template = params.get("template") or "digest"
-            if template not in config.render.templates:
-                raise RunParameterError(f"template {template!r} is not allowed")
-            args["template"] = template
-            args["name"] = context["dag_run"].run_id
-    except (RunParameterError, DeliveryError, ValueError) as exc:
-        raise AirflowFailException(f"run refused: {exc}") from exc
-    args["overrides"] = overrides
+            args.update(on_demand_args(config, params, context["dag_run"].run_id))
+    except (RunParameterError, DeliveryError, KeyError, ValueError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        raise AirflowFailException(f"run refused: {message}") from exc
+    args.setdefault("overrides", {})
     from tasks.cluster import mark_store
 
     run = _run(args)
@@ -205,11 +190,42 @@ def add_stage(stage: Any, args: Any, upstream: Any) -> Any:
     return single.override(task_id=stage.name, doc=stage.doc)(args, upstream)
 
 
-def wire(on_demand: bool = False) -> None:
-    """The task graph of both DAGs, one task (or mapped task) per registered stage, in the registry's order."""
+@task
+def select(args: dict[str, Any], done: list[int] | None = None) -> int | None:
+    """An on-demand run of a briefing keeps that briefing's articles (languages, sources); otherwise every one."""
+    if not args.get("select"):
+        return None
+    from tasks.briefings import find_briefing, run_select
+    from tasks.config import load_config
+
+    chosen = args["select"]
+    briefing = find_briefing(load_config(args.get("config")), chosen["briefing"])
+    briefing = briefing.model_copy(update={"languages": chosen["languages"], "sources": chosen["sources"]})
+    run = _run(args)
+    return run_select(run, run, briefing)  # in place: the run's own articles are the shared ones
+
+
+def wire(on_demand: bool = False, approval: Any = None) -> None:
+    """The task graph of both DAGs, one task (or mapped task) per registered stage, in the registry's order.
+
+    The on-demand DAG also selects a chosen briefing's articles before grouping, and sends behind the approval
+    step whenever `plan` decides the run needs one (`approval`: the config's approval section).
+    """
     from tasks.stages.registry import STAGES
 
     upstream: Any = plan(on_demand)
     args = upstream
     for stage in STAGES:
-        upstream = add_stage(stage, args, upstream)
+        if on_demand and stage.kind == "group":
+            upstream = select(args, upstream)
+        if on_demand and stage.kind == "send":
+            from briefing_approval import add_approval
+
+            subject, hours, outcome = (
+                "Send this on-demand briefing?",
+                approval.timeout_hours,
+                approval.timeout_outcome,
+            )
+            upstream = add_approval(stage, args, upstream, subject, hours, outcome, decided_at_run_time=True)
+        else:
+            upstream = add_stage(stage, args, upstream)

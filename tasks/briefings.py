@@ -137,20 +137,102 @@ def run_select(shared: Run, run: Run, briefing: BriefingConfig) -> int:
     return len(kept)
 
 
-def approval_note(run: Run, page: str, limit: int = 30) -> str:
+def on_demand_approval(
+    config: Config, recipients: list[str], briefing: BriefingConfig | None = None
+) -> dict[str, Any]:
+    """Whether an on-demand run must wait for an editor's approval before sending, and why (or why not)."""
+    rule, count = config.approval, _count(len(recipients), "recipient")
+    limit = f"approval.on_demand_recipient_limit ({rule.on_demand_recipient_limit})"
+    if briefing is not None and briefing.approval:
+        return {"required": True, "why": f"briefing {briefing.name!r} requires approval"}
+    if not rule.on_demand:
+        return {"required": False, "why": "approval.on_demand is off"}
+    if len(recipients) > rule.on_demand_recipient_limit:
+        return {"required": True, "why": f"{count}, more than {limit}"}
+    return {"required": False, "why": f"{count}, within {limit}"}
+
+
+def on_demand_name(config: Config, run_id: str, briefing: str | None = None) -> str:
+    """The run name of an on-demand run, never the key of a scheduled briefing (`<date>_<name>`) nor the shared run's.
+
+    A briefing's on-demand run is `<name>-<run id>` (briefing names hold no `-`); a plain one is its run id, unless
+    that id is, or looks like, such a name.
+    """
+    if briefing:
+        return f"{briefing}-{run_id}"
+    taken = {b.name for b in config.briefings} | {SHARED_NAME}
+    if run_id in taken or run_id.split("-", 1)[0] in taken:
+        return f"on-demand-{run_id}"
+    return run_id
+
+
+def on_demand_args(config: Config, params: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """An on-demand run's arguments from its Params: the chosen briefing's settings (if any), overridden by the
+    explicit Params, and whether it needs approval. Bad Params raise (KeyError, RunParameterError, DeliveryError).
+    """
+    from tasks.delivery.recipients import check_recipients
+    from tasks.pipeline import RunParameterError, check_inputs
+
+    briefing = find_briefing(config, params["briefing"]) if params.get("briefing") else None
+    overrides: dict[str, Any] = briefing_overrides(config, briefing) if briefing else {}
+    overrides["fetch"] = {"record_seen": False}  # never changes what a later daily run reports
+    args: dict[str, Any] = {"name": on_demand_name(config, run_id, briefing and briefing.name)}
+    if params.get("inputs"):
+        overrides["input"] = check_inputs(params["inputs"], config.ingest.allowed_roots)
+    if params.get("languages"):
+        overrides["detect"] = {"languages": params["languages"]}
+    if params.get("recipients"):
+        configured = config.deliver.recipients + (briefing.recipients if briefing else [])
+        recipients = check_recipients(
+            params["recipients"], config.deliver.allowed_recipient_domains, configured
+        )
+        overrides.setdefault("deliver", {})["recipients"] = recipients
+    template = params.get("template") or (briefing.template if briefing else "digest")
+    if template not in config.render.templates:
+        raise RunParameterError(f"template {template!r} is not allowed")
+    if briefing:
+        languages = params.get("languages") or briefing.languages
+        args["select"] = {"briefing": briefing.name, "languages": languages, "sources": briefing.sources}
+    # Decided here, after the Params, so no Param can turn it off; the DAG's branch reads it.
+    recipients = overrides.get("deliver", {}).get("recipients", config.deliver.recipients)
+    args.update(
+        template=template, overrides=overrides, approval=on_demand_approval(config, recipients, briefing)
+    )
+    return args
+
+
+def _count(number: int, one: str, many: str = "") -> str:
+    return f"{number} {one if number == 1 else many or one + 's'}"
+
+
+def _shown_path(path: str) -> str:
+    """A path inside the project relative to it (`out/...`), any other as it is."""
+    from pathlib import Path
+
+    from tasks.config import PROJECT_ROOT
+
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return path
+
+
+def approval_note(run: Run, page: str, why: str = "", limit: int = 30) -> str:
     """What the editor sees before approving: the stories of the digest and where its page is (Markdown)."""
     manifest = json.loads(run.read_output("manifest.json"))
     recipients = run.config.deliver.recipients
     lines = [
-        f"**{run.config.render.title}** for {run.date}: {len(manifest['stories'])} stories, "
-        f"to {len(recipients)} recipient(s): {', '.join(recipients)}.",
+        f"**{run.config.render.title}** for {run.date}: {_count(len(manifest['stories']), 'story', 'stories')}, "
+        f"to {_count(len(recipients), 'recipient')}: {', '.join(recipients)}.",
         "",
-        f"Page: `{page}`",
+        f"Page: `{_shown_path(page)}`",
         "",
     ]
+    if why:
+        lines[1:1] = ["", f"Approval needed: {why}."]
     for number, story in enumerate(manifest["stories"][:limit], 1):
         headline = " ".join(story["headline"].split()).replace("[", "(").replace("]", ")")
-        lines.append(f"{number}. {headline} ({len(story['articles'])} sources)")
+        lines.append(f"{number}. {headline} ({_count(len(story['articles']), 'source')})")
     return "\n".join(lines)
 
 

@@ -379,6 +379,29 @@ class ModelsConfig(Section):
     )
 
 
+class ApprovalConfig(Section):
+    """When an on-demand run waits for an editor's approval in Airflow before sending."""
+
+    on_demand: bool = Field(
+        True,
+        description="On-demand runs to more than `on_demand_recipient_limit` recipients wait for approval; "
+        "false switches the rule off (a briefing with `approval = true` still waits).",
+    )
+    on_demand_recipient_limit: int = Field(
+        10,
+        ge=0,
+        description="Recipients an on-demand run may mail without approval; 0: every on-demand run waits.",
+    )
+    timeout_hours: float = Field(
+        12.0,
+        gt=0,
+        description="Hours an on-demand run waits for the editor before `timeout_outcome` applies.",
+    )
+    timeout_outcome: Literal["reject", "approve"] = Field(
+        "reject", description="What an unanswered on-demand approval becomes."
+    )
+
+
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 
 
@@ -458,6 +481,7 @@ class Config(Section):
     render: RenderConfig = Field(default_factory=RenderConfig)
     deliver: DeliverConfig = Field(default_factory=DeliverConfig)
     models: ModelsConfig = Field(default_factory=ModelsConfig)
+    approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
     articles_schedule: str = Field(
         "0 5 * * *",
         description="With [[briefings]]: cron (UTC) of `briefing_articles`, the shared fetch, ingest, detect, "

@@ -17,7 +17,24 @@ from airflow.dag_processing.dagbag import DagBag
 start = time.perf_counter()
 bag = DagBag(dag_folder={dags!r})
 seconds = time.perf_counter() - start
+from airflow.sdk.definitions.param import ParamValidationError
+
+
+def accepts(value):
+    try:
+        bag.dags["briefing_on_demand"].params.get_param("briefing").resolve(value)
+    except ParamValidationError:
+        return False
+    return True
+
+
+chosen = bag.dags["briefing_on_demand"].params.get_param("briefing")
 print(json.dumps({{
+    "briefing_param": {{
+        "enum": chosen.schema.get("enum"),
+        "default": chosen.value,
+        "accepts": {{str(v): accepts(v) for v in (None, "middle_east", "security", "nope", "briefing_security")}},
+    }},
     "seconds": seconds,
     "errors": {{k: v.splitlines()[-1] for k, v in bag.import_errors.items()}},
     "dags": {{
@@ -110,6 +127,27 @@ def test_three_briefings_make_three_dags_and_one_shared(tmp_path):
     assert "approve" in approval["upstream"]["deliver"]
     assert "approve" not in dags["briefing_security"]["tasks"]
     assert dags["briefing_security"]["upstream"]["deliver"] == ["plan_briefing", "render"]
+
+
+def test_the_on_demand_briefing_param_allows_only_the_configured_names(tmp_path):
+    result = _probe(tmp_path, THREE)
+    assert result["errors"] == {}
+    param = result["briefing_param"]
+    assert param["enum"] == [None, "middle_east", "europe_economy", "security"] and param["default"] is None
+    # Airflow validates Params when a run is triggered: an unknown name never reaches a task
+    assert param["accepts"] == {
+        "None": True,
+        "middle_east": True,
+        "security": True,
+        "nope": False,
+        "briefing_security": False,
+    }
+    on_demand = result["dags"]["briefing_on_demand"]
+    # the approval step is always there, and a branch decides per run whether it applies
+    assert on_demand["upstream"]["needs_approval"] == ["plan", "render"]
+    assert on_demand["upstream"]["approve"] == ["approval_note"]
+    assert {"approve", "needs_approval", "render"} <= set(on_demand["upstream"]["deliver"])
+    assert on_demand["upstream"]["stories"] == ["plan", "select"]
 
 
 def test_twenty_briefings_parse_without_heavy_imports(tmp_path):

@@ -14,12 +14,16 @@ from tasks.briefings import (
     briefing_config,
     decision_from_response,
     find_briefing,
+    on_demand_approval,
+    on_demand_args,
+    on_demand_name,
     run_briefing,
     select_articles,
     select_stories,
 )
 from tasks.config import BriefingConfig, Config, load_config
-from tasks.pipeline import open_run
+from tasks.delivery.deliver import DeliveryError
+from tasks.pipeline import RunParameterError, open_run
 
 BRIEFINGS = [
     {
@@ -74,6 +78,160 @@ def test_briefings_are_validated_with_clear_errors():
         Config.model_validate({"briefings": [{"name": "a", "template": "../x"}]})
     with pytest.raises(KeyError, match="configured: a"):
         find_briefing(Config.model_validate({"briefings": [{"name": "a"}]}), "b")
+
+
+def _addresses(count: int) -> list[str]:
+    return [f"r{i}@example.org" for i in range(count)]
+
+
+def test_on_demand_runs_over_the_recipient_limit_need_approval():
+    config = Config.model_validate({"approval": {"on_demand_recipient_limit": 3}})
+    assert on_demand_approval(config, _addresses(3)) == {
+        "required": False,
+        "why": "3 recipients, within approval.on_demand_recipient_limit (3)",
+    }
+    assert on_demand_approval(config, _addresses(4)) == {
+        "required": True,
+        "why": "4 recipients, more than approval.on_demand_recipient_limit (3)",
+    }
+    assert Config().approval.on_demand_recipient_limit == 10
+    assert not on_demand_approval(Config(), _addresses(10))["required"]
+    assert on_demand_approval(Config(), _addresses(11))["required"]
+
+
+def test_a_limit_of_zero_asks_for_every_run_and_the_switch_turns_the_rule_off():
+    every = Config.model_validate({"approval": {"on_demand_recipient_limit": 0}})
+    assert on_demand_approval(every, _addresses(1)) == {
+        "required": True,
+        "why": "1 recipient, more than approval.on_demand_recipient_limit (0)",
+    }
+    off = Config.model_validate({"approval": {"on_demand": False, "on_demand_recipient_limit": 0}})
+    assert on_demand_approval(off, _addresses(500)) == {"required": False, "why": "approval.on_demand is off"}
+
+
+def test_a_briefing_with_approval_always_needs_it_on_demand():
+    config = Config.model_validate({"approval": {"on_demand": False}})
+    flagged = BriefingConfig(name="desk", recipients=["a@example.org"], approval=True)
+    assert on_demand_approval(config, ["a@example.org"], flagged) == {
+        "required": True,
+        "why": "briefing 'desk' requires approval",
+    }
+    plain = BriefingConfig(name="desk", recipients=["a@example.org"])
+    assert not on_demand_approval(Config(), ["a@example.org"], plain)["required"]
+
+
+def test_on_demand_run_names_never_collide_with_a_scheduled_briefing():
+    config = Config.model_validate({"briefings": BRIEFINGS})
+    run_id = "manual__2026-11-24T10:00:00+00:00"
+    assert on_demand_name(config, run_id) == run_id
+    assert on_demand_name(config, run_id, "ports") == f"ports-{run_id}"
+    # an id chosen through the API that is (or looks like) a briefing's or the shared run's is moved aside
+    assert on_demand_name(config, "ports") == "on-demand-ports"
+    assert on_demand_name(config, "ports-manual__x") == "on-demand-ports-manual__x"
+    assert on_demand_name(config, "articles") == "on-demand-articles"
+    keys = {
+        open_run(config, "2026-11-24", name).key
+        for name in ("ports", on_demand_name(config, run_id), on_demand_name(config, run_id, "ports"))
+    }
+    assert len(keys) == 3
+
+
+def _briefing_config(tmp_path) -> Config:
+    return Config.model_validate(
+        {
+            "out": str(tmp_path),
+            "deliver": {"recipients": ["analyst@example.com"], "allowed_recipient_domains": ["example.org"]},
+            "render": {"templates": ["digest", "brief"]},
+            "approval": {"on_demand_recipient_limit": 1},
+            "briefings": [
+                {
+                    "name": "middle_east",
+                    "topics": {"iraq": ["Iraq", "Bagdad"]},
+                    "languages": ["fr", "ar"],
+                    "sources": ["wires/"],
+                    "recipients": ["desk@example.org", "chief@example.org"],
+                    "template": "brief",
+                    "subject": "Middle East {date}",
+                }
+            ],
+        }
+    )
+
+
+def test_an_on_demand_run_of_a_briefing_takes_its_settings(tmp_path):
+    args = on_demand_args(_briefing_config(tmp_path), {"briefing": "middle_east"}, "manual__1")
+    assert args["name"] == "middle_east-manual__1" and args["template"] == "brief"
+    overrides = args["overrides"]
+    assert overrides["stories"] == {"topics": {"iraq": ["Iraq", "Bagdad"]}, "only_topics": True}
+    assert overrides["deliver"] == {
+        "recipients": ["desk@example.org", "chief@example.org"],
+        "subject": "Middle East {date}",
+    }
+    assert overrides["fetch"] == {"record_seen": False}
+    assert args["select"] == {"briefing": "middle_east", "languages": ["fr", "ar"], "sources": ["wires/"]}
+    assert args["approval"]["required"]  # two recipients, over the limit of one
+
+
+def test_explicit_params_override_the_briefing_and_decide_approval(tmp_path):
+    config = _briefing_config(tmp_path)
+    params = {
+        "briefing": "middle_east",
+        "recipients": ["desk@example.org"],
+        "languages": ["ar"],
+        "template": "digest",
+    }
+    args = on_demand_args(config, params, "manual__2")
+    assert args["overrides"]["deliver"]["recipients"] == ["desk@example.org"]
+    assert args["overrides"]["detect"] == {"languages": ["ar"]}
+    assert args["select"]["languages"] == ["ar"] and args["template"] == "digest"
+    assert args["approval"] == {
+        "required": False,
+        "why": "1 recipient, within approval.on_demand_recipient_limit (1)",
+    }
+
+
+def test_a_plain_on_demand_run_keeps_the_daily_settings(tmp_path):
+    args = on_demand_args(_briefing_config(tmp_path), {}, "manual__3")
+    assert args["name"] == "manual__3" and args["template"] == "digest" and "select" not in args
+    assert args["overrides"] == {"fetch": {"record_seen": False}}
+    assert not args["approval"]["required"]  # the one configured recipient
+
+
+def test_bad_on_demand_params_are_refused(tmp_path):
+    config = _briefing_config(tmp_path)
+    with pytest.raises(KeyError, match="no briefing 'nope'"):
+        on_demand_args(config, {"briefing": "nope"}, "manual__4")
+    with pytest.raises(RunParameterError, match="template"):
+        on_demand_args(config, {"template": "../x"}, "manual__4")
+    with pytest.raises(DeliveryError, match="allowed domain"):
+        on_demand_args(config, {"briefing": "middle_east", "recipients": ["x@evil.example"]}, "manual__4")
+
+
+def _noted(tmp_path, stories: list[dict], recipients: list[str], page: str, why: str = "") -> str:
+    config = Config.model_validate({"out": str(tmp_path), "deliver": {"recipients": recipients}})
+    run = open_run(config, "2026-11-24", "desk")
+    run.write_output("manifest.json", json.dumps({"stories": stories}))
+    return approval_note(run, page, why)
+
+
+def test_the_approval_note_counts_in_good_english(tmp_path):
+    story = {"headline": "Rockets on [Baghdad]", "articles": ["a"]}
+    note = _noted(tmp_path, [story], ["desk@example.org"], "/srv/out/page.html")
+    assert "for 2026-11-24: 1 story, to 1 recipient: desk@example.org." in note
+    assert "1. Rockets on (Baghdad) (1 source)" in note and "Page: `/srv/out/page.html`" in note
+    two = {"headline": "Strike", "articles": ["a", "b"]}
+    note = _noted(tmp_path, [story, two], ["a@example.org", "b@example.org"], "/srv/p.html", "too many")
+    assert ": 2 stories, to 2 recipients: a@example.org, b@example.org." in note
+    assert "Approval needed: too many." in note and "2. Strike (2 sources)" in note
+
+
+def test_the_approval_note_shows_a_page_in_the_project_relative_to_it(tmp_path):
+    from tasks.config import PROJECT_ROOT
+
+    note = _noted(
+        tmp_path, [], ["a@example.org"], str(PROJECT_ROOT / "out" / "2026-11-24_desk" / "page.html")
+    )
+    assert "Page: `out/2026-11-24_desk/page.html`" in note and "0 stories" in note
 
 
 def test_no_briefings_is_the_default():
