@@ -273,13 +273,14 @@ def run_briefing(
     date: str,
     transport: str | Transport | None = None,
     workers: int = 1,
+    force: bool = False,
 ) -> dict[str, Any]:
     """One briefing in this process: the shared stages (unless already run today), then its own stages."""
     from tasks.pipeline import WorkerPool, open_run, run_deliver, run_render, run_shards, run_stories
     from tasks.stages.registry import BRIEFING_STAGES
 
     shared = shared_run(config, date)
-    run_shared(shared)
+    run_shared(shared, force)
     run = open_run(briefing_config(config, briefing), date, briefing.name)
     run_select(shared, run, briefing)
     result: dict[str, Any] = {"run": run.key, "paths": {}, "deliveries": []}
@@ -289,7 +290,7 @@ def run_briefing(
             if stage.kind == "group":
                 shards = run_stories(run)
             elif stage.kind == "stories":
-                run_shards(run, stage, shards, pool=pool)
+                run_shards(run, stage, shards, force, pool=pool)
             elif stage.kind == "write":
                 result["paths"] = run_render(run, briefing.template)
             elif stage.kind == "send":

@@ -207,7 +207,13 @@ def run(
     model_policy: Annotated[
         str | None, typer.Option(metavar="fail|degrade", help="When a model is missing (default: degrade).")
     ] = None,
-    template: Annotated[str, typer.Option(metavar="NAME", help="Digest template (allow-listed).")] = "digest",
+    template: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Digest template, allow-listed (default: digest; with --briefing: the briefing's).",
+        ),
+    ] = None,
     sources: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Sources file (YAML) of feeds and pages to fetch.")
     ] = None,
@@ -227,6 +233,16 @@ def run(
             "so the next daily run still reports it.",
         ),
     ] = False,
+    briefing: Annotated[
+        str | None,
+        typer.Option(
+            "--briefing",
+            metavar="NAME",
+            help="Run one [[briefings]] entry of the config as its DAG does: the day's shared stages (once a "
+            "day), then its selection, stories, digest in OUT/<date>_NAME/ and its recipients (--to and "
+            "--template override them). One needing approval sends nothing: approve it in Airflow.",
+        ),
+    ] = None,
 ) -> None:
     """Run every stage in this process and write OUT/<date>/digest.html, digest.txt and manifest.json."""
     from tasks.delivery.deliver import validate_recipient
@@ -253,6 +269,12 @@ def run(
     if on_demand:
         overrides.setdefault("fetch", {})["record_seen"] = False
     cfg = _config(config, overrides)
+    if briefing:
+        if on_demand:
+            raise UserError("--briefing runs the briefing's own run of the day: leave out --on-demand")
+        _run_briefing(cfg, briefing, date, template, to, force, explicit, workers)
+        return
+    template = template or "digest"
     if template not in cfg.render.templates:
         raise RunParameterError(f"template {template!r} is not allowed ({', '.join(cfg.render.templates)})")
     for recipient in cfg.deliver.recipients if cfg.deliver.transport != "none" else []:
@@ -267,6 +289,45 @@ def run(
         typer.echo(f"{name}: {path}")
     typer.echo(current.read_output("report.txt"), nl=False)  # ends with the degraded line, if any
     if any(o["status"] == "failed" for o in outcomes):
+        raise typer.Exit(code=3)
+
+
+def _run_briefing(
+    cfg: Config,
+    name: str,
+    date: str | None,
+    template: str | None,
+    to: list[str] | None,
+    force: bool,
+    explicit: list[str],
+    workers: int,
+) -> None:
+    """`briefing run --briefing NAME`: one configured briefing with the runner its DAG uses."""
+    from tasks.briefings import briefing_config, find_briefing, run_briefing
+    from tasks.delivery.deliver import validate_recipient
+    from tasks.pipeline import RunParameterError, open_run, parse_date
+
+    try:
+        chosen = find_briefing(cfg, name)
+    except KeyError as exc:
+        raise UserError(f"--briefing: {exc.args[0]}") from None
+    if template and template not in cfg.render.templates:
+        raise RunParameterError(f"template {template!r} is not allowed ({', '.join(cfg.render.templates)})")
+    chosen = chosen.model_copy(
+        update={"template": template or chosen.template, "recipients": to or chosen.recipients}
+    )
+    for recipient in chosen.recipients if cfg.deliver.transport != "none" else []:
+        validate_recipient(recipient)
+    _check_explicit_models(cfg, explicit)
+    day = parse_date(date)
+    result = run_briefing(cfg, chosen, day, workers=workers or os.cpu_count() or 1, force=force)
+    for label, path in result["paths"].items():
+        typer.echo(f"{label}: {path}")
+    current = open_run(briefing_config(cfg, chosen), day, chosen.name)
+    typer.echo(current.read_output("report.txt"), nl=False)
+    if chosen.approval:
+        typer.echo(f"not sent: briefing {name!r} needs an editor's approval (run its DAG, briefing_{name})")
+    if any(o["status"] == "failed" for o in result["deliveries"]):
         raise typer.Exit(code=3)
 
 

@@ -190,7 +190,7 @@ def test_help_shows_defaults_and_no_type_labels(command):
     assert result.returncode == 0
     assert not re.search(r"<(list|path|bool|str|int)", result.stdout), result.stdout
     if command == ["run"]:
-        assert "[default: digest]" in result.stdout and "(default: seeds/ in the project)" in result.stdout
+        assert "(default: digest;" in result.stdout and "(default: seeds/ in the project)" in result.stdout
 
 
 def test_models_list_columns_line_up():
@@ -264,3 +264,48 @@ def test_an_on_demand_run_has_its_own_outputs_and_does_not_record_what_it_report
     config = json.loads((tmp_path / "out" / "2026-11-24_on-demand" / "config.json").read_text())
     assert config["fetch"]["record_seen"] is False
     assert not (tmp_path / "out" / "2026-11-24").exists()  # the daily run's outputs are not touched
+
+
+def _briefings_config(tmp_path: Path) -> Path:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("001_bagdad-roquettes-zone-verte.txt", "005_antwerp-port-strike.txt"):
+        (inputs / name).write_text((SEEDS / name).read_text())
+    config = tmp_path / "briefing.toml"
+    config.write_text(
+        f'input = ["{inputs}"]\nout = "{tmp_path / "out"}"\n\n'
+        '[[briefings]]\nname = "ports"\ntopics = {ports = ["Antwerp"]}\nrecipients = ["econ@example.org"]\n\n'
+        '[[briefings]]\nname = "iraq"\ntopics = {iraq = ["Bagdad", "Baghdad"]}\n'
+        'recipients = ["desk@example.org"]\napproval = true\n'
+    )
+    return config
+
+
+@pytest.mark.slow
+def test_run_one_briefing_from_the_config(tmp_path):
+    config = _briefings_config(tmp_path)
+    out = tmp_path / "out"
+    result = _briefing("run", "--config", str(config), "--briefing", "ports", "--date", "2026-11-24")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"page.html: {out / '2026-11-24_ports' / 'page.html'}" in result.stdout
+    manifest = json.loads((out / "2026-11-24_ports" / "manifest.json").read_text())
+    assert manifest["stories"] and all("Antwerp" in json.dumps(s) for s in manifest["stories"])
+    assert (
+        out / ".store" / "runs" / "2026-11-24_articles" / "shared.json"
+    ).exists()  # the shared stages ran once
+    assert [p.name for p in (out / "outbox" / "2026-11-24_ports").iterdir()] == ["econ@example.org.eml"]
+    assert not (out / "2026-11-24").exists()  # the daily run's outputs are not touched
+
+    result = _briefing("run", "--config", str(config), "--briefing", "iraq", "--date", "2026-11-24")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "not sent: briefing 'iraq' needs an editor's approval" in result.stdout
+    assert (
+        json.loads((out / "2026-11-24_iraq" / "manifest.json").read_text())["approval"]["status"] == "pending"
+    )
+    assert not (out / "outbox" / "2026-11-24_iraq").exists()
+
+
+def test_run_an_unknown_briefing_names_the_configured_ones(tmp_path):
+    result = _briefing("run", "--config", str(_briefings_config(tmp_path)), "--briefing", "nope")
+    assert_user_error(result, 2, "--briefing", "'nope'", "configured: ports, iraq")
+    assert not (tmp_path / "out").exists()
