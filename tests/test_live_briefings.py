@@ -1,4 +1,4 @@
-"""A real local Airflow (scripts/airflow.sh): two briefings needing approval, one approved and one rejected
+"""A real local Airflow (scripts/airflow.sh): briefings and on-demand runs needing approval, approved or rejected
 through the REST API's human-in-the-loop endpoints."""
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ NEVER = "0 0 29 2 *"  # last fired before the DAGs start_date: no scheduled runs
 
 @pytest.fixture(scope="module")
 def live_briefings(tmp_path_factory, tiny_marian, tiny_bart):
-    """Airflow with two approval briefings over one shared day of articles, stopped whatever happens."""
+    """Airflow with two approval briefings over one shared day of articles, and on-demand runs that need approval
+    above two recipients; stopped whatever happens."""
     root = tmp_path_factory.mktemp("live-briefings")
     inputs = root / "inputs"
     inputs.mkdir()
@@ -39,6 +40,7 @@ def live_briefings(tmp_path_factory, tiny_marian, tiny_bart):
     config.write_text(
         f'input = ["{inputs}"]\nout = "{root / "out"}"\narticles_schedule = "{NEVER}"\n\n'
         f'[ingest]\nallowed_roots = ["{inputs}"]\n\n'
+        "[approval]\non_demand_recipient_limit = 2\n\n"
         f"[translate]\nnum_beams = 1\n\n[translate.models]\n{models}\n\n"
         f'[summarise]\nmodel = "{tiny_bart}"\nnum_beams = 1\nmin_new_tokens = 4\nmax_new_tokens = 16\n\n'
         f'[[briefings]]\nname = "iraq_desk"\nschedule = "{NEVER}"\ntopics = {{iraq = ["Bagdad", "Baghdad"]}}\n'
@@ -62,7 +64,12 @@ def live_briefings(tmp_path_factory, tiny_marian, tiny_bart):
         )["admin"]
         api = Api(f"http://127.0.0.1:{port}", password)
         deadline = time.monotonic() + 180
-        for dag_id in ("briefing_articles", "briefing_iraq_desk", "briefing_ports_desk"):
+        for dag_id in (
+            "briefing_articles",
+            "briefing_iraq_desk",
+            "briefing_ports_desk",
+            "briefing_on_demand",
+        ):
             while True:  # the DAG processor needs a moment to parse the DAG files
                 try:
                     api.get(f"/api/v2/dags/{dag_id}")
@@ -76,8 +83,10 @@ def live_briefings(tmp_path_factory, tiny_marian, tiny_bart):
         subprocess.run([str(SCRIPT), "stop"], env=env, capture_output=True, timeout=120)
 
 
-def _trigger(api: Api, dag_id: str) -> str:
-    return api.post(f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": {}})["dag_run_id"]
+def _trigger(api: Api, dag_id: str, conf: dict | None = None) -> str:
+    return api.post(f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf or {}})[
+        "dag_run_id"
+    ]
 
 
 def _wait_for_approval(api: Api, dag_id: str, run_id: str, timeout: float = 900) -> dict:
@@ -155,3 +164,56 @@ def test_approved_briefing_is_sent_once_and_rejected_one_not_at_all(live_briefin
     assert "deliveries" not in manifest
     # the approved briefing's mail went out once: still exactly its two messages
     assert len(list((root / "out" / "outbox").rglob("*.eml"))) == 2
+
+
+def _answer(api: Api, run_id: str, option: str, reason: str) -> None:
+    path = f"/api/v2/dags/briefing_on_demand/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
+    answer = api._call("PATCH", path, {"chosen_options": [option], "params_input": {"reason": reason}})
+    assert answer["chosen_options"] == [option]
+
+
+def test_on_demand_runs_needing_approval_send_once_when_approved_and_never_when_rejected(live_briefings):
+    api, root = live_briefings
+    out = root / "out"
+    many = ["a@example.org", "b@example.org", "c@example.org"]  # more than approval.on_demand_recipient_limit
+    wide = _trigger(api, "briefing_on_demand", {"recipients": many})
+    desk = _trigger(api, "briefing_on_demand", {"briefing": "ports_desk"})  # a briefing with approval = true
+
+    detail = _wait_for_approval(api, "briefing_on_demand", wide)
+    assert detail["subject"] == "Send this on-demand briefing?"
+    assert (
+        "Approval needed: 3 recipients, more than approval.on_demand_recipient_limit (2)." in detail["body"]
+    )
+    assert "a@example.org, b@example.org, c@example.org" in detail["body"]
+    (wide_dir,) = out.glob("*_manual__*")
+    assert not (out / "outbox" / wide_dir.name).exists()  # nothing is sent while the editor looks
+    _answer(api, wide, "Approve", "checked")
+    assert _wait_for_run(api, "briefing_on_demand", wide) == "success"
+    assert sorted(p.name for p in (out / "outbox" / wide_dir.name).iterdir()) == [f"{r}.eml" for r in many]
+    manifest = json.loads((wide_dir / "manifest.json").read_text())
+    assert manifest["approval"] == {
+        "status": "approved",
+        "approved": True,
+        "by": "admin",
+        "reason": "checked",
+    }
+    assert sorted(d["recipient"] for d in manifest["deliveries"]) == many
+    assert {d["status"] for d in manifest["deliveries"]} == {"sent"}
+
+    detail = _wait_for_approval(api, "briefing_on_demand", desk)
+    assert "Approval needed: briefing 'ports_desk' requires approval." in detail["body"]
+    assert "econ@example.org" in detail["body"]
+    # its own run, apart from the scheduled briefing's `<date>_ports_desk` and from plain on-demand runs
+    (desk_dir,) = out.glob("*_ports_desk-manual__*")
+    _answer(api, desk, "Reject", "strike is over")
+    assert _wait_for_run(api, "briefing_on_demand", desk) == "success"
+    assert not (out / "outbox" / desk_dir.name).exists()
+    manifest = json.loads((desk_dir / "manifest.json").read_text())
+    assert manifest["approval"] == {
+        "status": "rejected",
+        "approved": False,
+        "by": "admin",
+        "reason": "strike is over",
+    }
+    assert "deliveries" not in manifest
+    assert manifest["stories"] and all("topics ports" in s["reason"] for s in manifest["stories"])

@@ -77,6 +77,13 @@ def test_on_demand_dag_takes_params_and_refuses_bad_ones(airflow_env):
     assert [e["status"] for e in manifest["inputs"]] == ["included"]
     assert [p.name for p in (out / "outbox" / run_dir.name).iterdir()] == ["editor@example.org.eml"]
     assert json.loads((run_dir / "config.json").read_text())["fetch"]["record_seen"] is False
+    # one recipient, within approval.on_demand_recipient_limit: sent with no human step, and the manifest says why
+    assert manifest["approval"] == {
+        "status": "not required",
+        "approved": True,
+        "by": None,
+        "reason": "1 recipient, within approval.on_demand_recipient_limit (10)",
+    }
 
     for bad in (
         {"inputs": [str(SEEDS.parent / "pyproject.toml")]},
