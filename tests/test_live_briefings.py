@@ -40,6 +40,7 @@ def live_briefings(tmp_path_factory, tiny_marian, tiny_bart):
     config.write_text(
         f'input = ["{inputs}"]\nout = "{root / "out"}"\narticles_schedule = "{NEVER}"\n\n'
         f'[ingest]\nallowed_roots = ["{inputs}"]\n\n'
+        '[deliver]\nallowed_recipient_domains = ["example.org"]\n\n'
         "[approval]\non_demand_recipient_limit = 2\n\n"
         f"[translate]\nnum_beams = 1\n\n[translate.models]\n{models}\n\n"
         f'[summarise]\nmodel = "{tiny_bart}"\nnum_beams = 1\nmin_new_tokens = 4\nmax_new_tokens = 16\n\n'
