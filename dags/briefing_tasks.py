@@ -221,11 +221,8 @@ def wire(on_demand: bool = False, approval: Any = None) -> None:
         if on_demand and stage.kind == "send":
             from briefing_approval import add_approval
 
-            subject, hours, outcome = (
-                "Send this on-demand briefing?",
-                approval.timeout_hours,
-                approval.timeout_outcome,
-            )
+            subject = "Send this on-demand briefing?"
+            hours, outcome = approval.timeout_hours, approval.timeout_outcome
             upstream = add_approval(stage, args, upstream, subject, hours, outcome, decided_at_run_time=True)
         else:
             upstream = add_stage(stage, args, upstream)

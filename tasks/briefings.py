@@ -158,10 +158,12 @@ def on_demand_name(config: Config, run_id: str, briefing: str | None = None) -> 
     A briefing's on-demand run is `<name>-<run id>` (briefing names hold no `-`); a plain one is its run id, unless
     that id is, or looks like, such a name.
     """
+    from tasks.pipeline import run_slug
+
     if briefing:
         return f"{briefing}-{run_id}"
     taken = {b.name for b in config.briefings} | {SHARED_NAME}
-    if run_id in taken or run_id.split("-", 1)[0] in taken:
+    if run_slug(run_id).split("-", 1)[0] in taken:
         return f"on-demand-{run_id}"
     return run_id
 

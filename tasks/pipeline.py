@@ -118,13 +118,17 @@ class Run:
         return self.outputs.read_text(f"{self.key}/{name}")
 
 
+def run_slug(name: str) -> str:
+    """The part of a run's key that names it (safe in a path): `<date>_<slug>`."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:80]
+
+
 def open_run(config: Config, date: str | None = None, name: str | None = None) -> Run:
     """A run keyed by its date, or by date and a name for on-demand runs."""
     day = parse_date(date)
     key = day
     if name:
-        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:80]
-        key = f"{day}_{slug}" if slug else day
+        key = f"{day}_{run_slug(name)}" if run_slug(name) else day
     run = Run(config=config, date=day, key=key)
     run.write_output("config.json", config.model_dump_json(indent=2))
     return run

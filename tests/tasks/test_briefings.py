@@ -129,6 +129,7 @@ def test_on_demand_run_names_never_collide_with_a_scheduled_briefing():
     assert on_demand_name(config, "ports") == "on-demand-ports"
     assert on_demand_name(config, "ports-manual__x") == "on-demand-ports-manual__x"
     assert on_demand_name(config, "articles") == "on-demand-articles"
+    assert on_demand_name(config, "ports:") == "on-demand-ports:"  # its key would be `<date>_ports` too
     keys = {
         open_run(config, "2026-11-24", name).key
         for name in ("ports", on_demand_name(config, run_id), on_demand_name(config, run_id, "ports"))
