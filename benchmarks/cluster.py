@@ -1,10 +1,10 @@
 """One corpus through the CLI and through the Celery cluster of `make airflow-celery` (two workers): wall times.
 
-    .venv/bin/python benchmarks/cluster.py --size 10000 --shard-size 500      # the figures in docs/scaling.md
+    .venv/bin/python benchmarks/cluster.py --size 10000 --shard-size 500 --repeat 3   # docs/scaling.md
 
 The corpus is `benchmarks/scale.py`'s synthetic one; both runs use the same config (no models: the
 pipeline's degrade path, as in scale.py), the same shard size and deliver nothing. The cluster time runs from
-the REST API trigger of `daily_briefing` to the run's success, with the cluster already up.
+the REST API trigger of `daily_briefing` to the run's success, with the cluster already up. Each pair starts\nfrom empty outputs and a new cluster, so no run reuses another's shards.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,21 +46,16 @@ def _call(base: str, method: str, path: str, body: dict | None = None, token: st
         return json.loads(response.read() or b"{}")
 
 
-def run_cli(config: Path, out: Path, workers: int) -> tuple[float, str]:
-    """`briefing run` in a process of its own; returns its wall time and how it ran."""
+def run_cli(config: Path, out: Path, workers: int) -> float:
+    """`briefing run --workers N` in a process of its own; returns its wall time."""
     entry = "from tasks.cli import main; main()"
     command = [sys.executable, "-c", entry, "run", "--config", str(config), "--out", str(out)]
-    command += ["--date", DATE, "--deliver", "none"]
-    help_text = subprocess.run([*command[:4], "--help"], capture_output=True, text=True, cwd=ROOT).stdout
-    how = "one process (this `briefing run` has no --workers)"
-    if "--workers" in help_text:
-        command += ["--workers", str(workers)]
-        how = f"--workers {workers}"
+    command += ["--date", DATE, "--deliver", "none", "--workers", str(workers)]
     start = time.perf_counter()
     process = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if process.returncode or not (out / DATE / "digest.txt").exists():
         raise SystemExit(f"briefing run failed:\n{process.stderr[-3000:]}")
-    return time.perf_counter() - start, how
+    return time.perf_counter() - start
 
 
 def run_cluster(config: Path, home: Path) -> tuple[float, int]:
@@ -115,6 +111,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10000)
     parser.add_argument("--shard-size", type=int, default=500)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="pairs of runs, alternating; medians are quoted"
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -126,22 +125,34 @@ def main() -> None:
     corpus = workdir / f"corpus-{args.size}"
     if not corpus.exists():
         generate(args.size, corpus)
-    configs = {}
-    for name in ("cli", "cluster"):
-        configs[name] = workdir / f"{name}.toml"
-        configs[name].write_text(
-            f'input = ["{corpus}"]\nout = "{workdir / (name + "-out")}"\n\n'
-            f'[ingest]\nallowed_roots = ["{corpus}"]\nshard_size = {args.shard_size}\n\n'
-            '[deliver]\ntransport = "none"\n'
+    times: dict[str, list[float]] = {"cli": [], "cluster": []}
+    for attempt in range(args.repeat):
+        outs = {}
+        for name in times:  # every attempt starts from empty outputs and a new cluster: nothing is reused
+            outs[name] = workdir / f"{name}-{attempt}"
+            outs[name].mkdir()
+            (outs[name] / "briefing.toml").write_text(
+                f'input = ["{corpus}"]\nout = "{outs[name] / "out"}"\n\n'
+                f'[ingest]\nallowed_roots = ["{corpus}"]\nshard_size = {args.shard_size}\n\n'
+                '[deliver]\ntransport = "none"\n'
+            )
+        cli = run_cli(outs["cli"] / "briefing.toml", outs["cli"] / "out", 2)
+        cluster, tasks = run_cluster(outs["cluster"] / "briefing.toml", outs["cluster"] / "home")
+        same = (outs["cli"] / "out" / DATE / "digest.txt").read_text() == (
+            outs["cluster"] / "out" / DATE / "digest.txt"
+        ).read_text()
+        print(
+            f"run {attempt + 1}: CLI --workers 2 {cli:.0f} s, Celery two workers {cluster:.0f} s "
+            f"({tasks} task instances), same digest: {same}",
+            flush=True,
         )
-    cli, how = run_cli(configs["cli"], workdir / "cli-out", 2)
-    print(f"CLI, {how}: {cli:.0f} s", flush=True)
-    cluster, tasks = run_cluster(configs["cluster"], workdir / "cluster")
-    print(f"Celery, two workers: {cluster:.0f} s ({tasks} task instances)")
-    same = (workdir / "cli-out" / DATE / "digest.txt").read_text() == (
-        workdir / "cluster-out" / DATE / "digest.txt"
-    ).read_text()
-    print(f"same digest: {same}")
+        times["cli"].append(cli)
+        times["cluster"].append(cluster)
+    cli, cluster = (statistics.median(times[name]) for name in ("cli", "cluster"))
+    print(
+        f"median of {args.repeat}: CLI --workers 2 {cli:.0f} s, Celery two workers {cluster:.0f} s, "
+        f"ratio {cluster / cli:.2f}"
+    )
 
 
 if __name__ == "__main__":
