@@ -133,9 +133,7 @@ def test_approved_briefing_is_sent_once_and_rejected_one_not_at_all(live_briefin
     assert "desk@example.org, editor@example.org" in detail["body"]
     assert not (root / "out" / "outbox").exists()  # nothing is sent while the editor looks
 
-    path = f"/api/v2/dags/briefing_iraq_desk/dagRuns/{iraq}/taskInstances/approve/-1/hitlDetails"
-    answer = api._call("PATCH", path, {"chosen_options": ["Approve"], "params_input": {"reason": "checked"}})
-    assert answer["chosen_options"] == ["Approve"] and answer["responded_by"]["name"] == "admin"
+    assert _answer(api, "briefing_iraq_desk", iraq, "Approve", "checked")["responded_by"]["name"] == "admin"
     assert _wait_for_run(api, "briefing_iraq_desk", iraq) == "success"
     outbox = root / "out" / "outbox" / iraq_dir.name
     assert sorted(p.name for p in outbox.iterdir()) == ["desk@example.org.eml", "editor@example.org.eml"]
@@ -151,8 +149,7 @@ def test_approved_briefing_is_sent_once_and_rejected_one_not_at_all(live_briefin
     detail = _wait_for_approval(api, "briefing_ports_desk", ports)
     (ports_dir,) = (root / "out").glob("*_ports_desk")
     assert str(ports_dir / "page.html") in detail["body"]
-    path = f"/api/v2/dags/briefing_ports_desk/dagRuns/{ports}/taskInstances/approve/-1/hitlDetails"
-    api._call("PATCH", path, {"chosen_options": ["Reject"], "params_input": {"reason": "strike is over"}})
+    _answer(api, "briefing_ports_desk", ports, "Reject", "strike is over")
     assert _wait_for_run(api, "briefing_ports_desk", ports) == "success"
     assert not (root / "out" / "outbox" / ports_dir.name).exists()
     manifest = json.loads((ports_dir / "manifest.json").read_text())
@@ -167,10 +164,12 @@ def test_approved_briefing_is_sent_once_and_rejected_one_not_at_all(live_briefin
     assert len(list((root / "out" / "outbox").rglob("*.eml"))) == 2
 
 
-def _answer(api: Api, run_id: str, option: str, reason: str) -> None:
-    path = f"/api/v2/dags/briefing_on_demand/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
+def _answer(api: Api, dag_id: str, run_id: str, option: str, reason: str) -> dict:
+    """An editor's answer to a run's approval step, through the REST API."""
+    path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
     answer = api._call("PATCH", path, {"chosen_options": [option], "params_input": {"reason": reason}})
     assert answer["chosen_options"] == [option]
+    return answer
 
 
 def test_on_demand_runs_needing_approval_send_once_when_approved_and_never_when_rejected(live_briefings):
@@ -188,7 +187,7 @@ def test_on_demand_runs_needing_approval_send_once_when_approved_and_never_when_
     assert "a@example.org, b@example.org, c@example.org" in detail["body"]
     (wide_dir,) = out.glob("*_manual__*")
     assert not (out / "outbox" / wide_dir.name).exists()  # nothing is sent while the editor looks
-    _answer(api, wide, "Approve", "checked")
+    _answer(api, "briefing_on_demand", wide, "Approve", "checked")
     assert _wait_for_run(api, "briefing_on_demand", wide) == "success"
     assert sorted(p.name for p in (out / "outbox" / wide_dir.name).iterdir()) == [f"{r}.eml" for r in many]
     manifest = json.loads((wide_dir / "manifest.json").read_text())
@@ -206,7 +205,7 @@ def test_on_demand_runs_needing_approval_send_once_when_approved_and_never_when_
     assert "econ@example.org" in detail["body"]
     # its own run, apart from the scheduled briefing's `<date>_ports_desk` and from plain on-demand runs
     (desk_dir,) = out.glob("*_ports_desk-manual__*")
-    _answer(api, desk, "Reject", "strike is over")
+    _answer(api, "briefing_on_demand", desk, "Reject", "strike is over")
     assert _wait_for_run(api, "briefing_on_demand", desk) == "success"
     assert not (out / "outbox" / desk_dir.name).exists()
     manifest = json.loads((desk_dir / "manifest.json").read_text())
