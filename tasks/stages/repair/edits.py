@@ -105,8 +105,9 @@ class Document:
             new_starts += [a] * (j2 - j1)
             new_ends += [b] * (j2 - j1)
 
-    def apply(self, edits: list[Edit]) -> int:
-        """Apply non-overlapping edits (overlaps and edits of protected text are skipped); returns how many."""
+    def apply(self, edits: list[Edit], guarded: bool = True) -> int:
+        """Apply non-overlapping edits (overlaps, and when `guarded` edits of protected or kept text, are
+        skipped); returns how many."""
         if not edits:
             return 0
         text = self.text
@@ -123,9 +124,9 @@ class Document:
             if edit.start < pos or edit.end <= edit.start or text[edit.start : edit.end] == edit.after:
                 continue
             a, b = starts[edit.start], ends[edit.end - 1]
-            if any(a < q and p < b for p, q in self.protected):
+            if guarded and any(a < q and p < b for p, q in self.protected):
                 continue
-            if any(self._rewrites(a, b, edit.after, kept) for kept in self.kept):
+            if guarded and any(self._rewrites(a, b, edit.after, kept) for kept in self.kept):
                 continue
             pieces += (text[pos : edit.start], edit.after)
             new_starts += starts[pos : edit.start]

@@ -51,9 +51,9 @@ def _error(rule: str, message: str) -> dict[str, Any]:
     return {"kind": "error", "rule": rule, "start": 0, "end": 0, "message": message}
 
 
-def _run(doc: Document, rule: Rule, ctx: Context) -> int:
+def _run(doc: Document, rule: Rule, ctx: Context, guarded: bool = True) -> int:
     try:
-        return doc.apply(rule(doc.text, ctx))
+        return doc.apply(rule(doc.text, ctx), guarded)
     except Exception as exc:  # a rule bug must cost one rule, not the article or the batch
         doc.flags.append(_error(rule.__module__.rsplit(".", 1)[-1], f"rule failed: {exc!r}"))
         return 0
@@ -78,7 +78,9 @@ def repair(
     ctx = Context(source_lang=source_lang or None, headline=headline, original=original)
     doc = Document(text)
     for passes in range(_MAX_PASSES):
-        changed = sum(_run(doc, rule, ctx) for rule in _BEFORE_FLAGS)
+        # Protection starts after these rules in the first pass; later passes must not treat them otherwise,
+        # or a second repair of the output would apply what this one refused.
+        changed = sum(_run(doc, rule, ctx, guarded=False) for rule in _BEFORE_FLAGS)
         if passes == 0:
             institutions.protect_accepted(doc)  # accepted English names: no later rule may touch them
             try:
