@@ -72,7 +72,10 @@ def test_repair_never_raises_and_reports_no_rule_error(text: str, lang: str | No
 # repeated line revealed by a chrome cut after it had been flagged untranslated.
 @example("Les discussions porteront sur les salaires.\x80Â\x80", None)
 @example("Share on Facebook.We use cookies.We use cookies.Les discussions porteront sur les salaires.", None)
-@example("We use cookies.Les discussions porteront sur les salaires.\nLes discussions porteront sur les salaires.", None)
+@example(
+    "We use cookies.Les discussions porteront sur les salaires.\nLes discussions porteront sur les salaires.",
+    None,
+)
 def test_repair_is_idempotent(text: str, lang: str | None) -> None:
     once = repair(text, lang)
     twice = repair(once.text, lang)
