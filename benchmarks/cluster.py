@@ -4,7 +4,8 @@
 
 The corpus is `benchmarks/scale.py`'s synthetic one; both runs use the same config (no models: the
 pipeline's degrade path, as in scale.py), the same shard size and deliver nothing. The cluster time runs from
-the REST API trigger of `daily_briefing` to the run's success, with the cluster already up. Each pair starts\nfrom empty outputs and a new cluster, so no run reuses another's shards.
+the REST API trigger of `daily_briefing` to the run's success, with the cluster already up. Each pair starts
+from empty outputs and a new cluster, so no run reuses another's shards.
 """
 
 from __future__ import annotations
