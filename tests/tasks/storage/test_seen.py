@@ -125,7 +125,9 @@ def test_incremental_runs_across_two_dates_over_http(tmp_path):
             "Tue, 24 Nov 2026 06:00:00 GMT",
         )
         site.routes["/rss.xml"] = wire_feed(site.base, [bridge, *items], '"rss-v2"')
-        site.routes["/live/sequia.html"].body = site.routes["/live/sequia.html"].body.replace(b"23", b"21")
+        site.routes["/live/sequia.html"].body = site.routes["/live/sequia.html"].body.replace(
+            b"siguen al 23", b"siguen al 21"
+        )
         site.routes["/live/sequia.html"].etag = '"live-2"'
 
         day2, report2, hits = run(D2)
